@@ -1,0 +1,46 @@
+# Thin wrapper over CMake. `make demo` and `make test` work on a fresh Debian machine as root.
+JOBS      ?= $(shell nproc)
+BUILD     ?= build
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: all deps build demo test test-fast test-asan test-tsan bench clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	./$(BUILD)/castnet bench zoo:resnet50
+
+# The whole suite in the optimised build, then the hostile-input and concurrency tests under
+# AddressSanitizer+UBSan and ThreadSanitizer.
+test: test-fast test-asan test-tsan
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(BUILD)-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCASTNET_SANITIZE=address,undefined \
+	  -DCASTNET_SANITIZE_TEST_FILTER='BadInput*:OnnxImport*:Reference*:OnnxConformance*:Zoo*Small*'
+	cmake --build $(BUILD)-asan -j $(JOBS) --target castnet_tests castnet_cli
+	cd $(BUILD)-asan && ctest --output-on-failure
+
+test-tsan: deps
+	cmake -S . -B $(BUILD)-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCASTNET_SANITIZE=thread -DCASTNET_SANITIZE_TEST_FILTER='Concurrency*:ThreadPool*'
+	cmake --build $(BUILD)-tsan -j $(JOBS) --target castnet_tests castnet_cli
+	cd $(BUILD)-tsan && ctest --output-on-failure
+
+bench: deps
+	./scripts/install-deps.sh --bench
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCASTNET_BUILD_BENCH=ON
+	cmake --build $(BUILD) -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan

@@ -1,0 +1,54 @@
+// A fixed pool of worker threads. The calling thread takes part as thread 0, so a pool of size
+// 1 has no workers and runs everything inline.
+//
+// Work is split statically: task range [0, n) is cut into `size()` contiguous chunks, chunk t
+// goes to thread t. The split depends only on n and the pool size, never on timing, so results
+// are bitwise identical from run to run at a given thread count.
+//
+// Several threads may call parallel_for at once (sessions are shared between threads): one
+// caller owns the workers at a time, the others run their whole range inline instead of
+// waiting, so there is never more than one runnable thread per pool slot.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace castnet {
+
+class ThreadPool {
+ public:
+  using RangeFn = std::function<void(int64_t begin, int64_t end, int thread)>;
+
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return size_; }
+
+  // fn(begin, end, thread) for each non-empty chunk of [0, n); `thread` < size().
+  // `grain`: fewest tasks worth a chunk of their own (small ranges use fewer threads).
+  void parallel_for(int64_t n, const RangeFn& fn, int64_t grain = 1);
+
+ private:
+  void worker_loop(int index);
+
+  int size_;
+  std::vector<std::thread> workers_;
+  std::atomic<bool> busy_{false};  // set while one caller drives the workers
+
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
+  const RangeFn* job_ = nullptr;
+  int64_t job_n_ = 0;
+  int job_chunks_ = 0;
+};
+
+}  // namespace castnet

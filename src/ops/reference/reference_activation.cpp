@@ -1,0 +1,4 @@
+#include "ops/reference/reference_families.h"
+namespace castnet::ops {
+void add_reference_activation(std::vector<OpImplementation>& out) { (void)out; }  // STUB: to be written
+}  // namespace castnet::ops

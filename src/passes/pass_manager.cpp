@@ -1,0 +1,22 @@
+#include "passes/pass_manager.h"
+
+#include <cstdio>
+
+namespace castnet::passes {
+
+std::vector<Pass> default_pipeline(const CompileOptions&) {
+  return {
+      {"eliminate_constant_nodes", eliminate_constant_nodes},
+      {"eliminate_dead_nodes", eliminate_dead_nodes},
+  };
+}
+
+void run_passes(ir::Graph& graph, const CompileOptions& options) {
+  for (const Pass& pass : default_pipeline(options)) {
+    int rewrites = pass.run(graph, options);
+    if (options.verbose && rewrites > 0)
+      std::fprintf(stderr, "castnet: pass %s: %d rewrite(s)\n", pass.name.c_str(), rewrites);
+  }
+}
+
+}  // namespace castnet::passes

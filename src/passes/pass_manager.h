@@ -1,0 +1,31 @@
+// Graph rewriting: each pass is one function Graph → Graph (in place), run in order by the pass
+// manager, which logs what each rewrote under verbose. Passes never call kernels.
+#pragma once
+#include "ir/graph.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace castnet::passes {
+
+struct CompileOptions {
+  bool verbose = false;
+};
+
+struct Pass {
+  std::string name;
+  // Returns the number of rewrites made.
+  std::function<int(ir::Graph&, const CompileOptions&)> run;
+};
+
+// Removes nodes whose every output was folded to a constant at load time.
+int eliminate_constant_nodes(ir::Graph& graph, const CompileOptions& options);
+// Removes nodes nothing reads.
+int eliminate_dead_nodes(ir::Graph& graph, const CompileOptions& options);
+
+// The passes that run on every shape-inferred graph before planning, in order.
+std::vector<Pass> default_pipeline(const CompileOptions& options);
+void run_passes(ir::Graph& graph, const CompileOptions& options);
+
+}  // namespace castnet::passes
