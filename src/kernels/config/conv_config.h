@@ -1,0 +1,14 @@
+// Which convolution microkernels serve each ISA level. With gemm_config, the one place that
+// maps CPU capabilities to kernels.
+#pragma once
+#include "core/cpu_features.h"
+#include "kernels/conv/conv_nchwc_ukernel.h"
+
+namespace castnet::kernels {
+
+// The NCHWc direct-convolution kernel for `isa` (generic for reference/generic).
+const ConvNchwcUkernel& conv_nchwc_config(Isa isa);
+// Channel block of the NCHWc layout used at this ISA level (16 on AVX-512, 8 otherwise).
+int nchwc_block(Isa isa);
+
+}  // namespace castnet::kernels

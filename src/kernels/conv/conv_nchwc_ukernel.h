@@ -1,0 +1,79 @@
+// Direct convolution microkernels on the channel-blocked layout NCHWc (B channels per block).
+//
+// One call computes a tile of `mr` output pixels of one output row × `nb` output-channel blocks
+// (nb·B channels), summing over every input-channel block and the given range of kernel taps.
+// Input channels sit in the lanes of the weight vectors' rows, output channels in the lanes of
+// the accumulators: each step broadcasts one input value and multiplies it into nb weight
+// vectors, so every load feeds several FMAs and the accumulators never leave registers. With
+// kh = kw = 1 this is a plain GEMM (pixels × in-channels) · (in-channels × out-channels) read
+// straight from the activation tensor: no im2col copy for any kernel size.
+//
+// Padding is handled by the caller: it passes only the taps that fall inside the input (rows via
+// kh_count and a shifted pointer; for border pixels, mr = 1 with the valid kw range). Channel
+// padding needs nothing: padded input lanes meet zero weights.
+//
+// Packed weights, per group of nb_packed output blocks:
+//   [icb][kh][kw][ic in 0..B)[nb_packed][B]   (zero where ic or oc is padding)
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace castnet::kernels {
+
+enum class Activation : uint8_t { none, relu, clip, leaky_relu, hard_sigmoid, hard_swish, sigmoid };
+
+// Applied to the accumulator tile before it is stored, in this order: + bias, + residual,
+// activation. (Conv + BatchNorm(folded) + Add + ReLU in one pass.)
+struct ConvPostOps {
+  const float* bias = nullptr;      // nb·B values for this tile's channels; null = no bias
+  const float* residual = nullptr;  // same strides as the output; null = none
+  Activation activation = Activation::none;
+  float alpha = 0.f, beta = 0.f;    // clip: [alpha, beta]; leaky_relu: alpha; hard_sigmoid: alpha·x+beta
+};
+
+struct ConvNchwcArgs {
+  // Input at (first input block, first valid tap, first output pixel of the tile).
+  const float* in = nullptr;
+  ptrdiff_t in_pixel_stride = 0;  // floats between the inputs of consecutive output pixels (stride_w·B)
+  ptrdiff_t in_kw_stride = 0;     // dilation_w·B
+  ptrdiff_t in_kh_stride = 0;     // dilation_h·IW·B
+  ptrdiff_t in_icb_stride = 0;    // IH·IW·B
+  size_t kh_count = 1, kw_count = 1, icb_count = 1;
+  // Packed weights at (this group, icb 0, first valid tap).
+  const float* w = nullptr;
+  ptrdiff_t w_ic_stride = 0;   // nb_packed·B
+  ptrdiff_t w_kw_stride = 0;   // B·nb_packed·B
+  ptrdiff_t w_kh_stride = 0;   // KW·w_kw_stride
+  ptrdiff_t w_icb_stride = 0;  // KH·w_kh_stride
+  float* out = nullptr;        // output at (first block of the tile, first pixel)
+  ptrdiff_t out_pixel_stride = 0;  // B
+  ptrdiff_t out_ocb_stride = 0;    // OH·OW·B
+  ConvPostOps post;            // residual uses the output's strides
+};
+
+// mr in [1, mr_max], nb in [1, nb_max]. `pixel_step` is the input pixel stride in blocks the
+// kernel was specialised for (1 or 2) or 0 for any stride.
+using ConvNchwcUkernelFn = void (*)(size_t mr, size_t nb, const ConvNchwcArgs& args);
+
+struct ConvNchwcUkernel {
+  ConvNchwcUkernelFn stride1 = nullptr;  // in_pixel_stride == B
+  ConvNchwcUkernelFn stride2 = nullptr;  // in_pixel_stride == 2·B
+  ConvNchwcUkernelFn any = nullptr;      // any in_pixel_stride
+  int block = 0;
+  int mr_max = 0;
+  int nb_max = 0;
+  const char* name = "";
+
+  ConvNchwcUkernelFn for_stride(ptrdiff_t in_pixel_stride) const {
+    if (in_pixel_stride == block) return stride1;
+    if (in_pixel_stride == 2 * block) return stride2;
+    return any;
+  }
+};
+
+// Per-ISA instances (conv_nchwc_ukernel_<isa>.cpp).
+const ConvNchwcUkernel& conv_nchwc_ukernel_avx512();
+const ConvNchwcUkernel& conv_nchwc_ukernel_avx2();
+const ConvNchwcUkernel& conv_nchwc_ukernel_generic();
+
+}  // namespace castnet::kernels

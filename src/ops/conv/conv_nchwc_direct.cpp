@@ -1,0 +1,224 @@
+// Convolution as a direct, implicit-GEMM loop nest on the NCHWc layout (any kernel size, stride,
+// dilation and padding; group = 1). The weights are packed once at creation; each run walks
+// output rows in tiles of the microkernel's size. 1×1 stride-1 convolutions with no padding are
+// treated as a single row of H·W pixels: a plain GEMM that reads the activation tensor in place.
+//
+// Tensors in plain NCHW (before the layout pass places this node inside an NCHWc region) are
+// reordered into and out of the run's workspace.
+#include "ops/conv/conv_nchwc_direct.h"
+
+#include <castnet/error.h>
+
+#include "core/aligned.h"
+#include "ir/conv_params.h"
+#include "kernels/config/conv_config.h"
+#include "kernels/layout/reorder_nchwc.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace castnet::ops {
+namespace {
+
+constexpr int64_t kPixelChunk = 96;  // output pixels per work item: a multiple of every MR
+
+int64_t div_ceil(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+class ConvNchwcDirect final : public OpKernel {
+ public:
+  explicit ConvNchwcDirect(const NodeDesc& node)
+      : uk_(kernels::conv_nchwc_config(node.ctx->isa)), B_(uk_.block) {
+    d_ = ir::conv_desc_from_attrs(node.attrs(), node.input(0).shape, node.input(1).shape);
+    in_blocked_ = node.input(0).layout.kind == Layout::Kind::nchwc;
+    out_blocked_ = node.output(0).layout.kind == Layout::Kind::nchwc;
+    if ((in_blocked_ && node.input(0).layout.block != B_) || (out_blocked_ && node.output(0).layout.block != B_))
+      throw Error("NCHWc block size does not match the kernel's");
+    has_residual_ = false;
+    icb_ = div_ceil(d_.in_channels, B_);
+    ocb_ = div_ceil(d_.out_channels, B_);
+    groups_ = div_ceil(ocb_, uk_.nb_max);
+    pack_weights(*node.constant_input(1));
+    bias_ = AlignedBuffer(static_cast<size_t>(ocb_ * B_) * sizeof(float));
+    std::memset(bias_.data(), 0, bias_.size());
+    if (const Tensor* b = node.constant_input(2))
+      std::memcpy(bias_.data(), b->data(), static_cast<size_t>(d_.out_channels) * sizeof(float));
+    // 1×1, stride 1, no padding: the plane is one long row.
+    flat_ = d_.kh() == 1 && d_.kw() == 1 && d_.stride[0] == 1 && d_.stride[1] == 1 &&
+            d_.pad_begin[0] == 0 && d_.pad_begin[1] == 0 && d_.pad_end[0] == 0 && d_.pad_end[1] == 0;
+    in_bytes_ = align_up(static_cast<size_t>(d_.batch * icb_ * d_.in_spatial() * B_) * sizeof(float));
+    out_bytes_ = align_up(static_cast<size_t>(d_.batch * ocb_ * d_.out_spatial() * B_) * sizeof(float));
+  }
+
+  std::string algorithm() const override { return std::string("conv_direct_") + uk_.name; }
+  size_t workspace_bytes() const override {
+    return (in_blocked_ ? 0 : in_bytes_) + (out_blocked_ ? 0 : out_bytes_);
+  }
+  Layout output_layout(size_t) const override { return out_blocked_ ? Layout::nchwc(B_) : Layout{}; }
+
+  void run(const KernelArgs& args) const override {
+    ThreadPool& pool = *args.ctx->pool;
+    uint8_t* ws = static_cast<uint8_t*>(args.workspace);
+    const float* in = args.in(0).as<const float>();
+    if (!in_blocked_) {
+      float* blocked = reinterpret_cast<float*>(ws);
+      ws += in_bytes_;
+      int64_t planes = d_.batch * icb_, hw = d_.in_spatial(), c = d_.in_channels;
+      pool.parallel_for(planes, [&](int64_t b, int64_t e, int) {
+        kernels::reorder_nchw_to_nchwc(in, blocked, c, hw, B_, b, e);
+      });
+      in = blocked;
+    }
+    float* out = out_blocked_ ? args.out(0).as<float>() : reinterpret_cast<float*>(ws);
+    compute(in, out, pool);
+    if (!out_blocked_) {
+      float* dst = args.out(0).as<float>();
+      int64_t planes = d_.batch * ocb_, hw = d_.out_spatial(), c = d_.out_channels;
+      pool.parallel_for(planes, [&](int64_t b, int64_t e, int) {
+        kernels::reorder_nchwc_to_nchw(out, dst, c, hw, B_, b, e);
+      });
+    }
+  }
+
+ private:
+  void pack_weights(const Tensor& w) {
+    const int64_t KH = d_.kh(), KW = d_.kw(), IC = d_.in_channels, OC = d_.out_channels;
+    group_offset_.resize(static_cast<size_t>(groups_));
+    int64_t total = 0;
+    for (int64_t g = 0; g < groups_; ++g) {
+      group_offset_[static_cast<size_t>(g)] = total;
+      total += icb_ * KH * KW * B_ * group_blocks(g) * B_;
+    }
+    packed_ = AlignedBuffer(static_cast<size_t>(total) * sizeof(float));
+    float* p = packed_.as<float>();
+    std::memset(p, 0, packed_.size());
+    const float* src = w.data_as<float>();  // [OC][IC][KH][KW]
+    for (int64_t g = 0; g < groups_; ++g) {
+      int64_t nb = group_blocks(g);
+      float* gp = p + group_offset_[static_cast<size_t>(g)];
+      for (int64_t icb = 0; icb < icb_; ++icb)
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw)
+            for (int64_t i = 0; i < B_; ++i)
+              for (int64_t j = 0; j < nb; ++j)
+                for (int64_t l = 0; l < B_; ++l) {
+                  int64_t ic = icb * B_ + i, oc = (g * uk_.nb_max + j) * B_ + l;
+                  if (ic >= IC || oc >= OC) continue;
+                  int64_t dst = ((((icb * KH + kh) * KW + kw) * B_ + i) * nb + j) * B_ + l;
+                  gp[dst] = src[((oc * IC + ic) * KH + kh) * KW + kw];
+                }
+    }
+  }
+
+  int64_t group_blocks(int64_t g) const { return std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max); }
+
+  void compute(const float* in, float* out, ThreadPool& pool) const {
+    // Geometry, with the 1×1 flat case folded into one row.
+    const int64_t IH = flat_ ? 1 : d_.ih(), IW = flat_ ? d_.in_spatial() : d_.iw();
+    const int64_t OH = flat_ ? 1 : d_.oh(), OW = flat_ ? d_.out_spatial() : d_.ow();
+    const int64_t chunks = div_ceil(OW, kPixelChunk);
+    const int64_t items = d_.batch * groups_ * OH * chunks;
+    pool.parallel_for(items, [&](int64_t begin, int64_t end, int) {
+      for (int64_t item = begin; item < end; ++item) {
+        int64_t chunk = item % chunks;
+        int64_t rest = item / chunks;
+        int64_t oh = rest % OH;
+        rest /= OH;
+        int64_t g = rest % groups_;
+        int64_t n = rest / groups_;
+        row(in, out, n, g, oh, chunk * kPixelChunk, std::min(OW, (chunk + 1) * kPixelChunk), IH, IW, OH, OW);
+      }
+    });
+  }
+
+  void row(const float* in, float* out, int64_t n, int64_t g, int64_t oh, int64_t ow_begin, int64_t ow_end,
+           int64_t IH, int64_t IW, int64_t OH, int64_t OW) const {
+    const int64_t KH = d_.kh(), KW = d_.kw();
+    const int64_t sh = d_.stride[0], sw = d_.stride[1], dh = d_.dilation[0], dw = d_.dilation[1];
+    const int64_t ph = flat_ ? 0 : d_.pad_begin[0], pw = flat_ ? 0 : d_.pad_begin[1];
+    const int64_t nb = group_blocks(g);
+    const int64_t B = B_;
+
+    kernels::ConvNchwcArgs a;
+    a.in_pixel_stride = sw * B;
+    a.in_kw_stride = dw * B;
+    a.in_kh_stride = dh * IW * B;
+    a.in_icb_stride = IH * IW * B;
+    a.icb_count = static_cast<size_t>(icb_);
+    a.w_ic_stride = nb * B;
+    a.w_kw_stride = B * nb * B;
+    a.w_kh_stride = KW * a.w_kw_stride;
+    a.w_icb_stride = KH * a.w_kh_stride;
+    a.out_pixel_stride = B;
+    a.out_ocb_stride = OH * OW * B;
+    a.post.bias = bias_.as<float>() + g * uk_.nb_max * B;
+
+    // Valid kernel rows for this output row.
+    const int64_t ih0 = oh * sh - ph;
+    int64_t kh_lo = 0, kh_hi = KH;
+    while (kh_lo < KH && ih0 + kh_lo * dh < 0) ++kh_lo;
+    while (kh_hi > kh_lo && ih0 + (kh_hi - 1) * dh >= IH) --kh_hi;
+    a.kh_count = static_cast<size_t>(kh_hi - kh_lo);
+
+    const float* in_n = in + n * icb_ * IH * IW * B;
+    const float* w_g = packed_.as<float>() + group_offset_[static_cast<size_t>(g)] + kh_lo * a.w_kh_stride;
+    float* out_row = out + ((n * ocb_ + g * uk_.nb_max) * OH + oh) * OW * B;
+
+    // Output columns whose taps all fall inside the input.
+    int64_t ow_lo = div_ceil(pw, sw);
+    int64_t ow_hi = IW - 1 - (KW - 1) * dw + pw >= 0 ? (IW - 1 - (KW - 1) * dw + pw) / sw + 1 : 0;
+    ow_lo = std::clamp(ow_lo, ow_begin, ow_end);
+    ow_hi = std::clamp(ow_hi, ow_lo, ow_end);
+
+    auto border_pixel = [&](int64_t ow) {
+      int64_t iw0 = ow * sw - pw;
+      int64_t kw_lo = 0, kw_hi = KW;
+      while (kw_lo < KW && iw0 + kw_lo * dw < 0) ++kw_lo;
+      while (kw_hi > kw_lo && iw0 + (kw_hi - 1) * dw >= IW) --kw_hi;
+      kernels::ConvNchwcArgs b = a;
+      b.kw_count = static_cast<size_t>(kw_hi - kw_lo);
+      b.in = in_n + ((ih0 + kh_lo * dh) * IW + iw0 + kw_lo * dw) * B;
+      b.w = w_g + kw_lo * a.w_kw_stride;
+      b.out = out_row + ow * B;
+      uk_.any(1, static_cast<size_t>(nb), b);
+    };
+
+    for (int64_t ow = ow_begin; ow < ow_lo; ++ow) border_pixel(ow);
+    kernels::ConvNchwcUkernelFn fn = uk_.for_stride(a.in_pixel_stride);
+    a.kw_count = static_cast<size_t>(KW);
+    a.w = w_g;
+    for (int64_t ow = ow_lo; ow < ow_hi; ow += uk_.mr_max) {
+      int64_t mr = std::min<int64_t>(uk_.mr_max, ow_hi - ow);
+      a.in = in_n + ((ih0 + kh_lo * dh) * IW + ow * sw - pw) * B;
+      a.out = out_row + ow * B;
+      fn(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
+    }
+    for (int64_t ow = ow_hi; ow < ow_end; ++ow) border_pixel(ow);
+  }
+
+  const kernels::ConvNchwcUkernel& uk_;
+  const int64_t B_;
+  ConvDesc d_;
+  bool in_blocked_ = false, out_blocked_ = false, has_residual_ = false, flat_ = false;
+  int64_t icb_ = 0, ocb_ = 0, groups_ = 0;
+  std::vector<int64_t> group_offset_;
+  AlignedBuffer packed_, bias_;
+  size_t in_bytes_ = 0, out_bytes_ = 0;
+};
+
+bool applicable(const NodeDesc& node) {
+  if (node.op_type() != "Conv" || node.ctx->isa == Isa::reference) return false;
+  if (!node.has_input(0) || !node.has_input(1) || !node.constant_input(1)) return false;
+  if (node.input(0).dtype != DType::f32 || node.input(0).shape.size() != 4) return false;
+  if (node.has_input(2) && !node.constant_input(2)) return false;
+  return node.attrs().get_int("group", 1) == 1;
+}
+
+std::unique_ptr<OpKernel> create(const NodeDesc& node) { return std::make_unique<ConvNchwcDirect>(node); }
+
+}  // namespace
+
+void add_conv_nchwc_direct(std::vector<OpImplementation>& out) {
+  out.push_back({"Conv", "conv_nchwc_direct", false, &applicable, &create});
+}
+
+}  // namespace castnet::ops
