@@ -39,8 +39,9 @@ void check_conv(const ConvDesc& d, bool bias, uint64_t seed) {
 }
 
 ConvDesc make(int64_t n, int64_t ic, int64_t oc, int64_t ih, int64_t iw, int64_t kh, int64_t kw, int64_t s,
-              int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr) {
+              int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t groups = 1) {
   ConvDesc d;
+  d.groups = groups;
   d.batch = n; d.in_channels = ic; d.out_channels = oc; d.rank = 2;
   d.in = {ih, iw, 1}; d.kernel = {kh, kw, 1}; d.stride = {s, s, 1}; d.dilation = {dil, dil, 1};
   d.pad_begin = {pt, pl, 0}; d.pad_end = {pb, pr, 0};
@@ -83,6 +84,21 @@ TEST(ConvAlgorithms, RandomShapes) {
     ConvDesc d = make(pick(1, 3), pick(1, 40), pick(1, 70), ih, iw, k, k, s, dil, pt, pl, pb, pr);
     check_conv(d, pick(0, 1) == 1, 1000 + t);
   }
+}
+
+TEST(ConvAlgorithms, DepthwiseAndGrouped) {
+  const ConvDesc cases[] = {
+      make(1, 32, 32, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1, 32),     // MobileNet 3×3 s1
+      make(2, 13, 13, 11, 9, 3, 3, 2, 1, 1, 1, 1, 1, 13),      // s2, channel tail, batch 2
+      make(1, 144, 144, 7, 7, 5, 5, 1, 1, 2, 2, 2, 2, 144),    // 5×5
+      make(1, 24, 24, 9, 10, 3, 3, 1, 2, 2, 2, 2, 2, 24),      // dilation 2
+      make(1, 17, 17, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 17),       // 1×1 spatial, all border
+      make(1, 16, 16, 6, 6, 3, 3, 3, 1, 0, 1, 2, 0, 16),       // stride 3, asymmetric pads
+      make(1, 16, 32, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 2),        // grouped (not depthwise)
+      make(1, 8, 16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8),         // channel multiplier 2
+  };
+  uint64_t seed = 500;
+  for (const ConvDesc& d : cases) check_conv(d, (seed & 1) != 0, seed++);
 }
 
 TEST(ConvAlgorithms, FastPathIsChosen) {

@@ -77,6 +77,7 @@ Registry& registry() {
     schemas::add_activation_schemas(builtin);
     schemas::add_tensor_schemas(builtin);
     schemas::add_shape_schemas(builtin);
+    schemas::add_castnet_schemas(builtin);
     for (auto& s : builtin) reg->schemas[{s.domain, s.op_type}] = std::move(s);
     return reg;
   }();

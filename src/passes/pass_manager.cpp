@@ -4,11 +4,14 @@
 
 namespace castnet::passes {
 
-std::vector<Pass> default_pipeline(const CompileOptions&) {
-  return {
+std::vector<Pass> default_pipeline(const CompileOptions& options) {
+  std::vector<Pass> p = {
       {"eliminate_constant_nodes", eliminate_constant_nodes},
       {"eliminate_dead_nodes", eliminate_dead_nodes},
   };
+  if (options.fold_batchnorm) p.push_back({"fold_batchnorm", fold_batchnorm});
+  p.push_back({"assign_nchwc_layout", assign_nchwc_layout});  // last: layouts of the final graph
+  return p;
 }
 
 void run_passes(ir::Graph& graph, const CompileOptions& options) {

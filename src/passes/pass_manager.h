@@ -11,6 +11,8 @@ namespace castnet::passes {
 
 struct CompileOptions {
   bool verbose = false;
+  int nchwc_block = 0;  // channel block of the NCHWc layout; 0 keeps every tensor plain
+  bool fold_batchnorm = true;
 };
 
 struct Pass {
@@ -23,6 +25,12 @@ struct Pass {
 int eliminate_constant_nodes(ir::Graph& graph, const CompileOptions& options);
 // Removes nodes nothing reads.
 int eliminate_dead_nodes(ir::Graph& graph, const CompileOptions& options);
+
+// Folds BatchNormalization into the preceding Conv's weights and bias where the conv's output
+// feeds nothing else.
+int fold_batchnorm(ir::Graph& graph, const CompileOptions& options);
+// Assigns the NCHWc layout (see assign_nchwc_layout.cpp).
+int assign_nchwc_layout(ir::Graph& graph, const CompileOptions& options);
 
 // The passes that run on every shape-inferred graph before planning, in order.
 std::vector<Pass> default_pipeline(const CompileOptions& options);

@@ -21,10 +21,18 @@ ops::NodeDesc describe(const ir::Graph& g, const ir::Node& node, const Context& 
   return d;
 }
 
+bool all_plain(const ops::NodeDesc& d) {
+  for (const ir::Value* v : d.inputs) if (v && v->layout.kind != Layout::Kind::plain) return false;
+  for (const ir::Value* v : d.outputs) if (v && v->layout.kind != Layout::Kind::plain) return false;
+  return true;
+}
+
 std::unique_ptr<ops::OpKernel> choose_kernel(const ir::Graph& g, const ops::NodeDesc& desc,
                                              const Context& ctx) {
   for (const ops::OpImplementation* impl : ops::implementations_for(desc.op_type())) {
     if (ctx.isa == Isa::reference && !impl->is_reference) continue;
+    // Reference kernels index tensors logically: they can only take plain layouts.
+    if (impl->is_reference && !all_plain(desc)) continue;
     if (impl->applicable && !impl->applicable(desc)) continue;
     try {
       return impl->create(desc);

@@ -2,6 +2,7 @@
 
 #include "core/aligned.h"
 #include "ir/op_schema.h"
+#include "kernels/config/conv_config.h"
 #include "passes/pass_manager.h"
 #include "runtime/session_impl.h"
 
@@ -71,19 +72,23 @@ TensorInfo info_of(const ir::Value& v) {
 SessionImpl::SessionImpl(const Model& model, const Options& options)
     : options_(options), graph_(model.graph()) {
   options_.verbose = options_.verbose || env_flag("CASTNET_VERBOSE");
+  ctx_.cpu = &CpuFeatures::host();
+  ctx_.isa = resolve_isa(options_.isa, *ctx_.cpu);
+  ctx_.verbose = options_.verbose;
+
   fix_input_shapes(graph_, options_);
   ir::infer_shapes(graph_);
+  // The reference ISA runs the graph as written: the oracle every rewrite is checked against.
   passes::CompileOptions copts;
   copts.verbose = options_.verbose;
+  copts.fold_batchnorm = ctx_.isa != Isa::reference;
+  copts.nchwc_block = ctx_.isa == Isa::reference ? 0 : kernels::nchwc_block(ctx_.isa);
   passes::run_passes(graph_, copts);
 
   int threads = options_.threads > 0 ? options_.threads : CpuFeatures::host().hardware_threads;
   options_.threads = threads;
   pool_ = std::make_unique<ThreadPool>(threads);
-  ctx_.cpu = &CpuFeatures::host();
-  ctx_.isa = resolve_isa(options_.isa, *ctx_.cpu);
   ctx_.pool = pool_.get();
-  ctx_.verbose = options_.verbose;
   plan_ = plan::build_plan(graph_, ctx_);
   poison_ = env_flag("CASTNET_POISON");
 }
@@ -123,8 +128,14 @@ std::vector<Tensor> SessionImpl::run(const NamedTensors& inputs, StepObserver* o
     if (!bound[k]) throw Error("input '" + graph_.value(graph_.inputs[k]).name + "' not given", graph_.source);
 
   // Per-run memory: activations and scratch are private to this call, so runs can overlap.
-  AlignedBuffer arena(plan_.arena_bytes);
-  AlignedBuffer workspace(plan_.workspace_bytes);
+  std::unique_ptr<RunMemory> memory = acquire_memory();
+  struct Release {
+    const SessionImpl* self;
+    std::unique_ptr<RunMemory>& m;
+    ~Release() { self->release_memory(std::move(m)); }
+  } release{this, memory};
+  AlignedBuffer& arena = memory->arena;
+  AlignedBuffer& workspace = memory->workspace;
   if (poison_) {
     float nan = std::numeric_limits<float>::quiet_NaN();
     float* p = arena.as<float>();
@@ -183,6 +194,27 @@ std::vector<Tensor> SessionImpl::run(const NamedTensors& inputs, StepObserver* o
     std::memcpy(outputs[i].data(), src.data, outputs[i].nbytes());
   }
   return outputs;
+}
+
+std::unique_ptr<SessionImpl::RunMemory> SessionImpl::acquire_memory() const {
+  {
+    std::lock_guard<std::mutex> lock(memory_mu_);
+    if (!free_memory_.empty()) {
+      std::unique_ptr<RunMemory> m = std::move(free_memory_.back());
+      free_memory_.pop_back();
+      return m;
+    }
+  }
+  auto m = std::make_unique<RunMemory>();
+  m->arena = AlignedBuffer(plan_.arena_bytes);
+  m->workspace = AlignedBuffer(plan_.workspace_bytes);
+  return m;
+}
+
+void SessionImpl::release_memory(std::unique_ptr<RunMemory> m) const {
+  if (!m) return;
+  std::lock_guard<std::mutex> lock(memory_mu_);
+  free_memory_.push_back(std::move(m));
 }
 
 // ---- public Session ----------------------------------------------------------------------------

@@ -7,8 +7,12 @@
 #include "ir/graph.h"
 #include "plan/plan.h"
 
+#include "core/aligned.h"
+
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace castnet {
 
@@ -38,7 +42,17 @@ class SessionImpl {
   std::unique_ptr<ThreadPool> pool_;
   Context ctx_;
   plan::Plan plan_;
-  bool poison_ = false;  // CASTNET_POISON=1: fill activations with NaN before each run
+  bool poison_ = false;
+
+  // Activation + scratch memory of one run. Reused across runs (fresh allocations would fault
+  // their pages in on every run); concurrent runs each take their own from the free list.
+  struct RunMemory {
+    AlignedBuffer arena, workspace;
+  };
+  std::unique_ptr<RunMemory> acquire_memory() const;
+  void release_memory(std::unique_ptr<RunMemory> m) const;
+  mutable std::mutex memory_mu_;
+  mutable std::vector<std::unique_ptr<RunMemory>> free_memory_;  // CASTNET_POISON=1: fill activations with NaN before each run
 };
 
 }  // namespace castnet

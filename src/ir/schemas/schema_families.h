@@ -18,4 +18,6 @@ void add_tensor_schemas(std::vector<OpSchema>& out);         // Flatten, Reshape
 void add_shape_schemas(std::vector<OpSchema>& out);          // Shape, Gather, Unsqueeze, Squeeze, Slice,
                                                              // Cast, ConstantOfShape (folded at load)
 
+void add_castnet_schemas(std::vector<OpSchema>& out);          // castnet.Reorder (inserted by passes)
+
 }  // namespace castnet::ir::schemas

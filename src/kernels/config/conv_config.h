@@ -3,11 +3,14 @@
 #pragma once
 #include "core/cpu_features.h"
 #include "kernels/conv/conv_nchwc_ukernel.h"
+#include "kernels/conv/dwconv_nchwc_ukernel.h"
 
 namespace castnet::kernels {
 
 // The NCHWc direct-convolution kernel for `isa` (generic for reference/generic).
 const ConvNchwcUkernel& conv_nchwc_config(Isa isa);
+// The NCHWc depthwise kernel for `isa`.
+const DwconvNchwcUkernel& dwconv_nchwc_config(Isa isa);
 // Channel block of the NCHWc layout used at this ISA level (16 on AVX-512, 8 otherwise).
 int nchwc_block(Isa isa);
 

@@ -9,19 +9,7 @@
 namespace castnet::kernels {
 namespace {
 
-struct VecAvx2 {
-  using Reg = __m256;
-  static constexpr int kLanes = 8;
-  static Reg load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, Reg v) { _mm256_storeu_ps(p, v); }
-  static Reg zero() { return _mm256_setzero_ps(); }
-  static Reg set1(float x) { return _mm256_set1_ps(x); }
-  static Reg fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
-  static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
-  static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
-  static Reg max(Reg a, Reg b) { return _mm256_max_ps(a, b); }
-  static Reg min(Reg a, Reg b) { return _mm256_min_ps(a, b); }
-};
+#include "kernels/simd/vec_avx2.h"
 
 #include "kernels/conv/conv_nchwc_ukernel_body.h"
 

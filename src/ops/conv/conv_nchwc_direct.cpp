@@ -3,8 +3,6 @@
 // output rows in tiles of the microkernel's size. 1×1 stride-1 convolutions with no padding are
 // treated as a single row of H·W pixels: a plain GEMM that reads the activation tensor in place.
 //
-// Tensors in plain NCHW (before the layout pass places this node inside an NCHWc region) are
-// reordered into and out of the run's workspace.
 #include "ops/conv/conv_nchwc_direct.h"
 
 #include <castnet/error.h>
@@ -12,7 +10,8 @@
 #include "core/aligned.h"
 #include "ir/conv_params.h"
 #include "kernels/config/conv_config.h"
-#include "kernels/layout/reorder_nchwc.h"
+#include "ops/conv/conv_geometry.h"
+#include "ops/conv/nchwc_conv_kernel.h"
 
 #include <algorithm>
 #include <cstring>
@@ -22,20 +21,11 @@ namespace {
 
 constexpr int64_t kPixelChunk = 96;  // output pixels per work item: a multiple of every MR
 
-int64_t div_ceil(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-class ConvNchwcDirect final : public OpKernel {
+class ConvNchwcDirect final : public NchwcConvKernel {
  public:
   explicit ConvNchwcDirect(const NodeDesc& node)
-      : uk_(kernels::conv_nchwc_config(node.ctx->isa)), B_(uk_.block) {
-    d_ = ir::conv_desc_from_attrs(node.attrs(), node.input(0).shape, node.input(1).shape);
-    in_blocked_ = node.input(0).layout.kind == Layout::Kind::nchwc;
-    out_blocked_ = node.output(0).layout.kind == Layout::Kind::nchwc;
-    if ((in_blocked_ && node.input(0).layout.block != B_) || (out_blocked_ && node.output(0).layout.block != B_))
-      throw Error("NCHWc block size does not match the kernel's");
-    has_residual_ = false;
-    icb_ = div_ceil(d_.in_channels, B_);
-    ocb_ = div_ceil(d_.out_channels, B_);
+      : NchwcConvKernel(node, kernels::conv_nchwc_config(node.ctx->isa).block),
+        uk_(kernels::conv_nchwc_config(node.ctx->isa)) {
     groups_ = div_ceil(ocb_, uk_.nb_max);
     pack_weights(*node.constant_input(1));
     bias_ = AlignedBuffer(static_cast<size_t>(ocb_ * B_) * sizeof(float));
@@ -45,39 +35,9 @@ class ConvNchwcDirect final : public OpKernel {
     // 1×1, stride 1, no padding: the plane is one long row.
     flat_ = d_.kh() == 1 && d_.kw() == 1 && d_.stride[0] == 1 && d_.stride[1] == 1 &&
             d_.pad_begin[0] == 0 && d_.pad_begin[1] == 0 && d_.pad_end[0] == 0 && d_.pad_end[1] == 0;
-    in_bytes_ = align_up(static_cast<size_t>(d_.batch * icb_ * d_.in_spatial() * B_) * sizeof(float));
-    out_bytes_ = align_up(static_cast<size_t>(d_.batch * ocb_ * d_.out_spatial() * B_) * sizeof(float));
   }
 
   std::string algorithm() const override { return std::string("conv_direct_") + uk_.name; }
-  size_t workspace_bytes() const override {
-    return (in_blocked_ ? 0 : in_bytes_) + (out_blocked_ ? 0 : out_bytes_);
-  }
-  Layout output_layout(size_t) const override { return out_blocked_ ? Layout::nchwc(B_) : Layout{}; }
-
-  void run(const KernelArgs& args) const override {
-    ThreadPool& pool = *args.ctx->pool;
-    uint8_t* ws = static_cast<uint8_t*>(args.workspace);
-    const float* in = args.in(0).as<const float>();
-    if (!in_blocked_) {
-      float* blocked = reinterpret_cast<float*>(ws);
-      ws += in_bytes_;
-      int64_t planes = d_.batch * icb_, hw = d_.in_spatial(), c = d_.in_channels;
-      pool.parallel_for(planes, [&](int64_t b, int64_t e, int) {
-        kernels::reorder_nchw_to_nchwc(in, blocked, c, hw, B_, b, e);
-      });
-      in = blocked;
-    }
-    float* out = out_blocked_ ? args.out(0).as<float>() : reinterpret_cast<float*>(ws);
-    compute(in, out, pool);
-    if (!out_blocked_) {
-      float* dst = args.out(0).as<float>();
-      int64_t planes = d_.batch * ocb_, hw = d_.out_spatial(), c = d_.out_channels;
-      pool.parallel_for(planes, [&](int64_t b, int64_t e, int) {
-        kernels::reorder_nchwc_to_nchw(out, dst, c, hw, B_, b, e);
-      });
-    }
-  }
 
  private:
   void pack_weights(const Tensor& w) {
@@ -111,7 +71,7 @@ class ConvNchwcDirect final : public OpKernel {
 
   int64_t group_blocks(int64_t g) const { return std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max); }
 
-  void compute(const float* in, float* out, ThreadPool& pool) const {
+  void compute(const float* in, float* out, ThreadPool& pool) const override {
     // Geometry, with the 1×1 flat case folded into one row.
     const int64_t IH = flat_ ? 1 : d_.ih(), IW = flat_ ? d_.in_spatial() : d_.iw();
     const int64_t OH = flat_ ? 1 : d_.oh(), OW = flat_ ? d_.out_spatial() : d_.ow();
@@ -154,9 +114,8 @@ class ConvNchwcDirect final : public OpKernel {
 
     // Valid kernel rows for this output row.
     const int64_t ih0 = oh * sh - ph;
-    int64_t kh_lo = 0, kh_hi = KH;
-    while (kh_lo < KH && ih0 + kh_lo * dh < 0) ++kh_lo;
-    while (kh_hi > kh_lo && ih0 + (kh_hi - 1) * dh >= IH) --kh_hi;
+    int64_t kh_lo, kh_hi;
+    valid_taps(ih0, KH, dh, IH, kh_lo, kh_hi);
     a.kh_count = static_cast<size_t>(kh_hi - kh_lo);
 
     const float* in_n = in + n * icb_ * IH * IW * B;
@@ -164,16 +123,13 @@ class ConvNchwcDirect final : public OpKernel {
     float* out_row = out + ((n * ocb_ + g * uk_.nb_max) * OH + oh) * OW * B;
 
     // Output columns whose taps all fall inside the input.
-    int64_t ow_lo = div_ceil(pw, sw);
-    int64_t ow_hi = IW - 1 - (KW - 1) * dw + pw >= 0 ? (IW - 1 - (KW - 1) * dw + pw) / sw + 1 : 0;
-    ow_lo = std::clamp(ow_lo, ow_begin, ow_end);
-    ow_hi = std::clamp(ow_hi, ow_lo, ow_end);
+    int64_t ow_lo, ow_hi;
+    interior_outputs(IW, KW, sw, dw, pw, ow_begin, ow_end, ow_lo, ow_hi);
 
     auto border_pixel = [&](int64_t ow) {
       int64_t iw0 = ow * sw - pw;
-      int64_t kw_lo = 0, kw_hi = KW;
-      while (kw_lo < KW && iw0 + kw_lo * dw < 0) ++kw_lo;
-      while (kw_hi > kw_lo && iw0 + (kw_hi - 1) * dw >= IW) --kw_hi;
+      int64_t kw_lo, kw_hi;
+      valid_taps(iw0, KW, dw, IW, kw_lo, kw_hi);
       kernels::ConvNchwcArgs b = a;
       b.kw_count = static_cast<size_t>(kw_hi - kw_lo);
       b.in = in_n + ((ih0 + kh_lo * dh) * IW + iw0 + kw_lo * dw) * B;
@@ -196,13 +152,10 @@ class ConvNchwcDirect final : public OpKernel {
   }
 
   const kernels::ConvNchwcUkernel& uk_;
-  const int64_t B_;
-  ConvDesc d_;
-  bool in_blocked_ = false, out_blocked_ = false, has_residual_ = false, flat_ = false;
-  int64_t icb_ = 0, ocb_ = 0, groups_ = 0;
+  bool flat_ = false;
+  int64_t groups_ = 0;
   std::vector<int64_t> group_offset_;
   AlignedBuffer packed_, bias_;
-  size_t in_bytes_ = 0, out_bytes_ = 0;
 };
 
 bool applicable(const NodeDesc& node) {

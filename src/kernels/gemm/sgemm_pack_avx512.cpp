@@ -1,0 +1,113 @@
+// Packing of GEMM operands into microkernel panels with AVX-512, for any panel width (see
+// sgemm_pack_generic.cpp for the two cases). Masked loads and stores handle every edge, so no
+// byte outside the source block is read and none outside the packed panels is written.
+#include "kernels/gemm/gemm_epilogue_avx512.h"
+#include "kernels/gemm/sgemm_ukernel.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+namespace castnet::kernels {
+namespace {
+
+using avx512::lane_mask;
+
+// Element (i, k), i along the panel, is src[k * ld + i]: each k step is a masked row copy.
+void pack_contiguous(size_t panel, size_t count, size_t kc, const float* src, size_t ld, float* dst) {
+  for (size_t p0 = 0; p0 < count; p0 += panel) {
+    const ptrdiff_t width = static_cast<ptrdiff_t>(std::min(panel, count - p0));
+    if (panel == 32 && width == 32) {
+      for (size_t k = 0; k < kc; ++k) {
+        const float* in = src + k * ld + p0;
+        _mm512_storeu_ps(dst + k * 32, _mm512_loadu_ps(in));
+        _mm512_storeu_ps(dst + k * 32 + 16, _mm512_loadu_ps(in + 16));
+      }
+    } else {
+      for (size_t k = 0; k < kc; ++k) {
+        const float* in = src + k * ld + p0;
+        float* out = dst + k * panel;
+        for (size_t g = 0; g < panel; g += 16) {
+          const ptrdiff_t offset = static_cast<ptrdiff_t>(g);
+          __m512 v = _mm512_maskz_loadu_ps(lane_mask(width - offset), in + g);
+          _mm512_mask_storeu_ps(out + g, lane_mask(static_cast<ptrdiff_t>(panel) - offset), v);
+        }
+      }
+    }
+    dst += panel * kc;
+  }
+}
+
+// In-register transpose of a 16 × 16 block: r[i] lane j becomes r[j] lane i.
+inline void transpose16x16(__m512 (&r)[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  // Now 128-bit lane L of r[4q + s] holds column 4L + s of rows 4q..4q+3. Column c = 4L + s
+  // must collect lane L of r[s], r[4 + s], r[8 + s], r[12 + s]: two rounds of 128-bit shuffles.
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], _MM_SHUFFLE(2, 0, 2, 0));
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], _MM_SHUFFLE(3, 1, 3, 1));
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], _MM_SHUFFLE(2, 0, 2, 0));
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], _MM_SHUFFLE(3, 1, 3, 1));
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], _MM_SHUFFLE(2, 0, 2, 0));
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], _MM_SHUFFLE(3, 1, 3, 1));
+    r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], _MM_SHUFFLE(2, 0, 2, 0));
+    r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], _MM_SHUFFLE(3, 1, 3, 1));
+  }
+}
+
+// Element (i, k), i along the panel, is src[i * ld + k]: 16 × 16 blocks transposed in registers.
+void pack_strided(size_t panel, size_t count, size_t kc, const float* src, size_t ld, float* dst) {
+  for (size_t p0 = 0; p0 < count; p0 += panel) {
+    const ptrdiff_t width = static_cast<ptrdiff_t>(std::min(panel, count - p0));
+    for (size_t g = 0; g < panel; g += 16) {
+      const ptrdiff_t rows = std::clamp<ptrdiff_t>(width - static_cast<ptrdiff_t>(g), 0, 16);
+      const __mmask16 store_mask = lane_mask(static_cast<ptrdiff_t>(panel - g));
+      for (size_t k0 = 0; k0 < kc; k0 += 16) {
+        const ptrdiff_t steps = static_cast<ptrdiff_t>(std::min<size_t>(16, kc - k0));
+        const __mmask16 load_mask = lane_mask(steps);
+        __m512 r[16];
+        for (ptrdiff_t i = 0; i < 16; ++i)
+          r[i] = i < rows ? _mm512_maskz_loadu_ps(load_mask, src + (p0 + g + i) * ld + k0)
+                          : _mm512_setzero_ps();
+        transpose16x16(r);
+        for (ptrdiff_t k = 0; k < steps; ++k)
+          _mm512_mask_storeu_ps(dst + (k0 + k) * panel + g, store_mask, r[k]);
+      }
+    }
+    dst += panel * kc;
+  }
+}
+
+}  // namespace
+
+void sgemm_pack_a_avx512(size_t panel, bool transposed, size_t rows, size_t kc, const float* src,
+                         size_t ld, float* dst) {
+  if (transposed) {
+    pack_contiguous(panel, rows, kc, src, ld, dst);
+  } else {
+    pack_strided(panel, rows, kc, src, ld, dst);
+  }
+}
+
+void sgemm_pack_b_avx512(size_t panel, bool transposed, size_t cols, size_t kc, const float* src,
+                         size_t ld, float* dst) {
+  if (transposed) {
+    pack_strided(panel, cols, kc, src, ld, dst);
+  } else {
+    pack_contiguous(panel, cols, kc, src, ld, dst);
+  }
+}
+
+}  // namespace castnet::kernels

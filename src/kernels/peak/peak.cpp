@@ -1,0 +1,66 @@
+#include "kernels/peak/peak.h"
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace castnet::kernels {
+namespace {
+
+constexpr FmaPeakKernel kGeneric = {"fma_peak_generic", Isa::generic, 96.0, fma_peak_run_generic};
+constexpr FmaPeakKernel kAvx2 = {"fma_peak_avx2", Isa::avx2, 12 * 8 * 2.0, fma_peak_run_avx2};
+constexpr FmaPeakKernel kAvx512 = {"fma_peak_avx512", Isa::avx512, 16 * 16 * 2.0, fma_peak_run_avx512};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::atomic<float> g_sink{0};  // keeps every loop's result alive
+
+}  // namespace
+
+const FmaPeakKernel* fma_peak_kernel(Isa isa) {
+  if (isa == Isa::reference || !isa_supported(isa, CpuFeatures::host())) return nullptr;
+  switch (isa) {
+    case Isa::avx512: return &kAvx512;
+    case Isa::avx2: return &kAvx2;
+    default: return &kGeneric;
+  }
+}
+
+double measure_fma_gflops(const FmaPeakKernel& kernel, int threads, double seconds) {
+  threads = std::max(threads, 1);
+  // Calibrate on one thread: iterations that take about `seconds`.
+  uint64_t iterations = 1 << 16;
+  for (;;) {
+    auto t0 = std::chrono::steady_clock::now();
+    g_sink = g_sink + kernel.run(iterations);
+    double dt = seconds_since(t0);
+    if (dt > 0.02 || iterations > (uint64_t(1) << 40)) {
+      iterations = std::max<uint64_t>(1, uint64_t(double(iterations) * seconds / std::max(dt, 1e-9)));
+      break;
+    }
+    iterations *= 4;
+  }
+  // All threads start together; the slowest one ends the measurement.
+  std::barrier start(threads);
+  std::vector<double> elapsed(threads);
+  auto body = [&](int t) {
+    start.arrive_and_wait();
+    auto t0 = std::chrono::steady_clock::now();
+    float r = kernel.run(iterations);
+    elapsed[t] = seconds_since(t0);
+    g_sink = g_sink + r;
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(body, t);
+  body(0);
+  for (auto& th : pool) th.join();
+  double slowest = *std::max_element(elapsed.begin(), elapsed.end());
+  return kernel.flops_per_iteration * double(iterations) * threads / slowest / 1e9;
+}
+
+}  // namespace castnet::kernels

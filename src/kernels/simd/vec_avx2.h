@@ -1,0 +1,17 @@
+// Vector traits for the avx2 kernels: V::Reg, V::kLanes, load/store/zero/set1/fma/add/mul/max/min.
+// Include INSIDE AN ANONYMOUS NAMESPACE of a *_avx2.cpp file (after <immintrin.h>), so that
+// code instantiated with these flags keeps internal linkage.
+
+struct VecAvx2 {
+  using Reg = __m256;
+  static constexpr int kLanes = 8;
+  static Reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, Reg v) { _mm256_storeu_ps(p, v); }
+  static Reg zero() { return _mm256_setzero_ps(); }
+  static Reg set1(float x) { return _mm256_set1_ps(x); }
+  static Reg fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
+  static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
+  static Reg max(Reg a, Reg b) { return _mm256_max_ps(a, b); }
+  static Reg min(Reg a, Reg b) { return _mm256_min_ps(a, b); }
+};
