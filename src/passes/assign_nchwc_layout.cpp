@@ -6,6 +6,7 @@
 // Which ops run blocked is decided from op type and shapes alone (passes never see kernels); the
 // fast implementations in src/ops accept exactly these cases, and the plan refuses to hand a
 // blocked tensor to an implementation that cannot take one.
+#include "passes/conv_support.h"
 #include "passes/pass_manager.h"
 
 #include <algorithm>
@@ -20,18 +21,6 @@ const std::set<std::string> kBinary = {"Add", "Sub", "Mul", "Div"};
 const std::set<std::string> kPool = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"};
 
 bool is_4d_f32(const ir::Value& v) { return v.dtype == DType::f32 && v.has_shape && v.shape.size() == 4; }
-
-// Whether a Conv node has a blocked implementation: 2-d, constant weights, group 1 or depthwise.
-bool conv_can_block(const ir::Graph& g, const ir::Node& n) {
-  if (!n.has_input(1) || !is_4d_f32(g.value(n.inputs[0]))) return false;
-  const ir::Value& w = g.value(n.inputs[1]);
-  if (!w.constant || w.shape.size() != 4) return false;
-  if (n.has_input(2) && !g.value(n.inputs[2]).constant) return false;
-  int64_t group = n.attrs.get_int("group", 1);
-  int64_t c = g.value(n.inputs[0]).shape[1];
-  bool depthwise = group == c && w.shape[0] == c && w.shape[1] == 1 && group > 1;
-  return group == 1 || depthwise;
-}
 
 }  // namespace
 
@@ -74,8 +63,9 @@ int assign_nchwc_layout(ir::Graph& g, const CompileOptions& options) {
     // Which inputs must be blocked when the node runs blocked (others stay plain; Conv's data
     // input may be either).
     std::vector<size_t> blocked_inputs;
-    if (op == "Conv" && node.domain.empty()) {
-      run_blocked = conv_can_block(g, node);
+    if ((op == "Conv" && node.domain.empty()) || (op == "FusedConv" && node.domain == "castnet")) {
+      run_blocked = conv_has_nchwc_kernel(g, node);
+      blocked_inputs = {3};  // a fused residual is read with the output's layout
     } else if (kUnary.count(op) && blocked(node.inputs[0])) {
       run_blocked = true;
       blocked_inputs = {0};
@@ -104,7 +94,7 @@ int assign_nchwc_layout(ir::Graph& g, const CompileOptions& options) {
       ir::ValueId v = node.inputs[i];
       if (v == ir::kNoValue) continue;
       bool want_blocked = run_blocked && std::find(blocked_inputs.begin(), blocked_inputs.end(), i) != blocked_inputs.end();
-      bool conv_data = run_blocked && op == "Conv" && i == 0;
+      bool conv_data = run_blocked && (op == "Conv" || op == "FusedConv") && i == 0;
       if (conv_data) continue;
       if (want_blocked && !blocked(v)) node.inputs[i] = reorder(v, Kind::nchwc);
       else if (!want_blocked && blocked(v)) node.inputs[i] = reorder(v, Kind::plain);

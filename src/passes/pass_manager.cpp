@@ -10,6 +10,7 @@ std::vector<Pass> default_pipeline(const CompileOptions& options) {
       {"eliminate_dead_nodes", eliminate_dead_nodes},
   };
   if (options.fold_batchnorm) p.push_back({"fold_batchnorm", fold_batchnorm});
+  if (options.fuse_conv_postops) p.push_back({"fuse_conv_postops", fuse_conv_postops});
   p.push_back({"assign_nchwc_layout", assign_nchwc_layout});  // last: layouts of the final graph
   return p;
 }

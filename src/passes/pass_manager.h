@@ -13,6 +13,7 @@ struct CompileOptions {
   bool verbose = false;
   int nchwc_block = 0;  // channel block of the NCHWc layout; 0 keeps every tensor plain
   bool fold_batchnorm = true;
+  bool fuse_conv_postops = true;
 };
 
 struct Pass {
@@ -29,6 +30,8 @@ int eliminate_dead_nodes(ir::Graph& graph, const CompileOptions& options);
 // Folds BatchNormalization into the preceding Conv's weights and bias where the conv's output
 // feeds nothing else.
 int fold_batchnorm(ir::Graph& graph, const CompileOptions& options);
+// Conv + residual Add + activation into castnet.FusedConv.
+int fuse_conv_postops(ir::Graph& graph, const CompileOptions& options);
 // Assigns the NCHWc layout (see assign_nchwc_layout.cpp).
 int assign_nchwc_layout(ir::Graph& graph, const CompileOptions& options);
 

@@ -82,6 +82,7 @@ SessionImpl::SessionImpl(const Model& model, const Options& options)
   passes::CompileOptions copts;
   copts.verbose = options_.verbose;
   copts.fold_batchnorm = ctx_.isa != Isa::reference;
+  copts.fuse_conv_postops = ctx_.isa != Isa::reference;
   copts.nchwc_block = ctx_.isa == Isa::reference ? 0 : kernels::nchwc_block(ctx_.isa);
   passes::run_passes(graph_, copts);
 

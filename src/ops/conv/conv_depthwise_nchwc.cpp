@@ -27,24 +27,21 @@ class ConvDepthwiseNchwc final : public NchwcConvKernel {
     for (int64_t c = 0; c < C; ++c)
       for (int64_t k = 0; k < KH * KW; ++k)
         weights_.as<float>()[((c / B_) * KH * KW + k) * B_ + c % B_] = w[c * KH * KW + k];
-    bias_ = AlignedBuffer(static_cast<size_t>(ocb_ * B_) * sizeof(float));
-    std::memset(bias_.data(), 0, bias_.size());
-    if (const Tensor* b = node.constant_input(2))
-      std::memcpy(bias_.data(), b->data(), static_cast<size_t>(C) * sizeof(float));
+    bias_ = padded_bias(node);
   }
 
   std::string algorithm() const override { return std::string("conv_depthwise_") + uk_.name; }
 
-  void compute(const float* in, float* out, ThreadPool& pool) const override {
+  void compute(const float* in, float* out, const float* residual, ThreadPool& pool) const override {
     const int64_t rows = d_.batch * ocb_ * d_.oh();
     pool.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
-      for (int64_t r = begin; r < end; ++r) row(in, out, r / d_.oh(), r % d_.oh());
+      for (int64_t r = begin; r < end; ++r) row(in, out, residual, r / d_.oh(), r % d_.oh());
     });
   }
 
  private:
   // One output row of one (n, channel block) plane.
-  void row(const float* in, float* out, int64_t plane, int64_t oh) const {
+  void row(const float* in, float* out, const float* residual, int64_t plane, int64_t oh) const {
     const int64_t IH = d_.ih(), IW = d_.iw(), OW = d_.ow(), KH = d_.kh(), KW = d_.kw(), B = B_;
     const int64_t sh = d_.stride[0], sw = d_.stride[1], dh = d_.dilation[0], dw = d_.dilation[1];
     const int64_t cb = plane % ocb_;
@@ -58,10 +55,12 @@ class ConvDepthwiseNchwc final : public NchwcConvKernel {
     a.in_kh_stride = dh * IW * B;
     a.kh_count = static_cast<size_t>(kh_hi - kh_lo);
     a.w_kh_stride = KW * B;
-    a.post.bias = bias_.as<float>() + cb * B;
+    a.post = post_ops(bias_.data() + cb * B);
     const float* in_plane = in + plane * IH * IW * B + (ih0 + kh_lo * dh) * IW * B;
     const float* w_plane = weights_.as<float>() + (cb * KH + kh_lo) * KW * B;
-    float* out_row = out + (plane * d_.oh() + oh) * OW * B;
+    const int64_t out_offset = (plane * d_.oh() + oh) * OW * B;
+    float* out_row = out + out_offset;
+    const float* res_row = residual ? residual + out_offset : nullptr;
 
     const int64_t pw = d_.pad_begin[1];
     int64_t ow_lo, ow_hi;
@@ -74,6 +73,7 @@ class ConvDepthwiseNchwc final : public NchwcConvKernel {
       b.in = in_plane + (iw0 + kw_lo * dw) * B;
       b.w = w_plane + kw_lo * B;
       b.out = out_row + ow * B;
+      if (res_row) b.post.residual = res_row + ow * B;
       uk_.any(1, b);
     };
     for (int64_t ow = 0; ow < ow_lo; ++ow) border_pixel(ow);
@@ -84,17 +84,19 @@ class ConvDepthwiseNchwc final : public NchwcConvKernel {
       int64_t mr = std::min<int64_t>(uk_.mr_max, ow_hi - ow);
       a.in = in_plane + (ow * sw - pw) * B;
       a.out = out_row + ow * B;
+      if (res_row) a.post.residual = res_row + ow * B;
       fn(static_cast<size_t>(mr), a);
     }
     for (int64_t ow = ow_hi; ow < OW; ++ow) border_pixel(ow);
   }
 
   const kernels::DwconvNchwcUkernel& uk_;
-  AlignedBuffer weights_, bias_;
+  AlignedBuffer weights_;
+  std::vector<float> bias_;
 };
 
 bool applicable(const NodeDesc& node) {
-  if (node.op_type() != "Conv" || node.ctx->isa == Isa::reference) return false;
+  if ((node.op_type() != "Conv" && node.op_type() != "FusedConv") || node.ctx->isa == Isa::reference) return false;
   if (!node.has_input(1) || !node.constant_input(1)) return false;
   const ir::Value& x = node.input(0);
   const ir::Value& w = node.input(1);
@@ -110,6 +112,7 @@ std::unique_ptr<OpKernel> create(const NodeDesc& node) { return std::make_unique
 
 void add_conv_depthwise_nchwc(std::vector<OpImplementation>& out) {
   out.push_back({"Conv", "conv_depthwise_nchwc", false, &applicable, &create});
+  out.push_back({"FusedConv", "conv_depthwise_nchwc", false, &applicable, &create});
 }
 
 }  // namespace castnet::ops

@@ -28,10 +28,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
         uk_(kernels::conv_nchwc_config(node.ctx->isa)) {
     groups_ = div_ceil(ocb_, uk_.nb_max);
     pack_weights(*node.constant_input(1));
-    bias_ = AlignedBuffer(static_cast<size_t>(ocb_ * B_) * sizeof(float));
-    std::memset(bias_.data(), 0, bias_.size());
-    if (const Tensor* b = node.constant_input(2))
-      std::memcpy(bias_.data(), b->data(), static_cast<size_t>(d_.out_channels) * sizeof(float));
+    bias_ = padded_bias(node);
     // 1×1, stride 1, no padding: the plane is one long row.
     flat_ = d_.kh() == 1 && d_.kw() == 1 && d_.stride[0] == 1 && d_.stride[1] == 1 &&
             d_.pad_begin[0] == 0 && d_.pad_begin[1] == 0 && d_.pad_end[0] == 0 && d_.pad_end[1] == 0;
@@ -71,7 +68,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
 
   int64_t group_blocks(int64_t g) const { return std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max); }
 
-  void compute(const float* in, float* out, ThreadPool& pool) const override {
+  void compute(const float* in, float* out, const float* residual, ThreadPool& pool) const override {
     // Geometry, with the 1×1 flat case folded into one row.
     const int64_t IH = flat_ ? 1 : d_.ih(), IW = flat_ ? d_.in_spatial() : d_.iw();
     const int64_t OH = flat_ ? 1 : d_.oh(), OW = flat_ ? d_.out_spatial() : d_.ow();
@@ -85,12 +82,12 @@ class ConvNchwcDirect final : public NchwcConvKernel {
         rest /= OH;
         int64_t g = rest % groups_;
         int64_t n = rest / groups_;
-        row(in, out, n, g, oh, chunk * kPixelChunk, std::min(OW, (chunk + 1) * kPixelChunk), IH, IW, OH, OW);
+        row(in, out, residual, n, g, oh, chunk * kPixelChunk, std::min(OW, (chunk + 1) * kPixelChunk), IH, IW, OH, OW);
       }
     });
   }
 
-  void row(const float* in, float* out, int64_t n, int64_t g, int64_t oh, int64_t ow_begin, int64_t ow_end,
+  void row(const float* in, float* out, const float* residual, int64_t n, int64_t g, int64_t oh, int64_t ow_begin, int64_t ow_end,
            int64_t IH, int64_t IW, int64_t OH, int64_t OW) const {
     const int64_t KH = d_.kh(), KW = d_.kw();
     const int64_t sh = d_.stride[0], sw = d_.stride[1], dh = d_.dilation[0], dw = d_.dilation[1];
@@ -110,7 +107,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     a.w_icb_stride = KH * a.w_kh_stride;
     a.out_pixel_stride = B;
     a.out_ocb_stride = OH * OW * B;
-    a.post.bias = bias_.as<float>() + g * uk_.nb_max * B;
+    a.post = post_ops(bias_.data() + g * uk_.nb_max * B);
 
     // Valid kernel rows for this output row.
     const int64_t ih0 = oh * sh - ph;
@@ -120,7 +117,9 @@ class ConvNchwcDirect final : public NchwcConvKernel {
 
     const float* in_n = in + n * icb_ * IH * IW * B;
     const float* w_g = packed_.as<float>() + group_offset_[static_cast<size_t>(g)] + kh_lo * a.w_kh_stride;
-    float* out_row = out + ((n * ocb_ + g * uk_.nb_max) * OH + oh) * OW * B;
+    const int64_t out_offset = ((n * ocb_ + g * uk_.nb_max) * OH + oh) * OW * B;
+    float* out_row = out + out_offset;
+    const float* res_row = residual ? residual + out_offset : nullptr;
 
     // Output columns whose taps all fall inside the input.
     int64_t ow_lo, ow_hi;
@@ -135,6 +134,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
       b.in = in_n + ((ih0 + kh_lo * dh) * IW + iw0 + kw_lo * dw) * B;
       b.w = w_g + kw_lo * a.w_kw_stride;
       b.out = out_row + ow * B;
+      if (res_row) b.post.residual = res_row + ow * B;
       uk_.any(1, static_cast<size_t>(nb), b);
     };
 
@@ -146,6 +146,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
       int64_t mr = std::min<int64_t>(uk_.mr_max, ow_hi - ow);
       a.in = in_n + ((ih0 + kh_lo * dh) * IW + ow * sw - pw) * B;
       a.out = out_row + ow * B;
+      if (res_row) a.post.residual = res_row + ow * B;
       fn(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
     }
     for (int64_t ow = ow_hi; ow < ow_end; ++ow) border_pixel(ow);
@@ -155,11 +156,12 @@ class ConvNchwcDirect final : public NchwcConvKernel {
   bool flat_ = false;
   int64_t groups_ = 0;
   std::vector<int64_t> group_offset_;
-  AlignedBuffer packed_, bias_;
+  AlignedBuffer packed_;
+  std::vector<float> bias_;
 };
 
 bool applicable(const NodeDesc& node) {
-  if (node.op_type() != "Conv" || node.ctx->isa == Isa::reference) return false;
+  if ((node.op_type() != "Conv" && node.op_type() != "FusedConv") || node.ctx->isa == Isa::reference) return false;
   if (!node.has_input(0) || !node.has_input(1) || !node.constant_input(1)) return false;
   if (node.input(0).dtype != DType::f32 || node.input(0).shape.size() != 4) return false;
   if (node.has_input(2) && !node.constant_input(2)) return false;
@@ -172,6 +174,7 @@ std::unique_ptr<OpKernel> create(const NodeDesc& node) { return std::make_unique
 
 void add_conv_nchwc_direct(std::vector<OpImplementation>& out) {
   out.push_back({"Conv", "conv_nchwc_direct", false, &applicable, &create});
+  out.push_back({"FusedConv", "conv_nchwc_direct", false, &applicable, &create});
 }
 
 }  // namespace castnet::ops

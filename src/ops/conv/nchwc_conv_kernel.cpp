@@ -17,10 +17,30 @@ NchwcConvKernel::NchwcConvKernel(const NodeDesc& node, int block) : B_(block) {
   out_blocked_ = lo.kind == Layout::Kind::nchwc;
   if ((in_blocked_ && li.block != block) || (out_blocked_ && lo.block != block))
     throw Error("NCHWc block size does not match the kernel's");
+  if (node.op_type() == "FusedConv") {
+    const ir::Attributes& at = node.attrs();
+    std::string act = at.get_string("activation", "");
+    using A = kernels::Activation;
+    activation_.activation = act == "relu" ? A::relu : act == "clip" ? A::clip : act == "leaky_relu" ? A::leaky_relu
+                           : act == "hard_sigmoid" ? A::hard_sigmoid : act == "hard_swish" ? A::hard_swish
+                           : act == "sigmoid" ? A::sigmoid : A::none;
+    activation_.alpha = at.get_float("alpha", 0.f);
+    activation_.beta = at.get_float("beta", 0.f);
+    has_residual_ = node.has_input(3);
+    if (has_residual_ && (!out_blocked_ || node.input(3).layout != node.output(0).layout))
+      throw Error("a fused residual must share the output's NCHWc layout");
+  }
   icb_ = div_ceil(d_.in_channels, B_);
   ocb_ = div_ceil(d_.out_channels, B_);
   in_bytes_ = align_up(static_cast<size_t>(d_.batch * icb_ * d_.in_spatial() * B_) * sizeof(float));
   out_bytes_ = align_up(static_cast<size_t>(d_.batch * ocb_ * d_.out_spatial() * B_) * sizeof(float));
+}
+
+std::vector<float> NchwcConvKernel::padded_bias(const NodeDesc& node) const {
+  std::vector<float> b(static_cast<size_t>(ocb_ * B_), 0.f);
+  if (const Tensor* t = node.constant_input(2))
+    for (int64_t c = 0; c < d_.out_channels; ++c) b[static_cast<size_t>(c)] = t->data_as<float>()[c];
+  return b;
 }
 
 size_t NchwcConvKernel::workspace_bytes() const {
@@ -46,7 +66,8 @@ void NchwcConvKernel::run(const KernelArgs& args) const {
     in = blocked;
   }
   float* out = out_blocked_ ? args.out(0).as<float>() : reinterpret_cast<float*>(ws);
-  compute(in, out, pool);
+  const float* residual = has_residual_ ? args.in(3).as<const float>() : nullptr;
+  compute(in, out, residual, pool);
   if (!out_blocked_) {
     float* dst = args.out(0).as<float>();
     const int64_t hw = d_.out_spatial(), c = d_.out_channels;

@@ -4,7 +4,10 @@
 // buffers only.
 #pragma once
 #include "core/conv_desc.h"
+#include "kernels/conv/conv_nchwc_ukernel.h"
 #include "ops/op_kernel.h"
+
+#include <vector>
 
 namespace castnet::ops {
 
@@ -16,12 +19,24 @@ class NchwcConvKernel : public OpKernel {
 
  protected:
   NchwcConvKernel(const NodeDesc& node, int block);
-  // in: [N][ICB][IH][IW][B]; out: [N][OCB][OH][OW][B].
-  virtual void compute(const float* in, float* out, ThreadPool& pool) const = 0;
+  // in: [N][ICB][IH][IW][B]; out and residual (null if none): [N][OCB][OH][OW][B].
+  virtual void compute(const float* in, float* out, const float* residual, ThreadPool& pool) const = 0;
+
+  // Post-ops for a tile starting at channel block `ocb`: activation and bias from the node, the
+  // residual pointer filled in per tile by the subclass.
+  kernels::ConvPostOps post_ops(const float* bias) const {
+    kernels::ConvPostOps p = activation_;
+    p.bias = bias;
+    return p;
+  }
+  // Per-channel bias padded to whole blocks (zeros where the node has none).
+  std::vector<float> padded_bias(const NodeDesc& node) const;
 
   ConvDesc d_;
   int64_t B_;
   int64_t icb_ = 0, ocb_ = 0;
+  kernels::ConvPostOps activation_;  // activation fields only
+  bool has_residual_ = false;
 
  private:
   bool in_blocked_ = false, out_blocked_ = false;

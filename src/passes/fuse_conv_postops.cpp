@@ -1,0 +1,120 @@
+// Conv → [Add(residual)] → [activation] becomes one castnet.FusedConv whose kernel applies the
+// residual add and the activation to each output tile while it is still in registers: the
+// intermediate tensors are never written.
+//
+//   inputs:  X, W, B (or none), R (the other Add operand, same shape as the output; optional)
+//   attrs:   the Conv's, plus activation ("relu", "clip", "leaky_relu", "hard_sigmoid",
+//            "hard_swish", "sigmoid") with alpha / beta
+//
+// A value is absorbed only when the conv (or the Add) is its only reader and it is not a graph
+// output, so no tensor anyone can observe disappears.
+#include "passes/conv_support.h"
+#include "passes/pass_manager.h"
+
+#include <map>
+
+namespace castnet::passes {
+namespace {
+
+// Translates an activation node into FusedConv attributes; false if it cannot be fused.
+bool activation_attrs(const ir::Graph& g, const ir::Node& act, ir::Attributes& out) {
+  const std::string& op = act.op_type;
+  if (!act.domain.empty() || act.outputs.size() != 1) return false;
+  if (op == "Relu") { out.set_string("activation", "relu"); return true; }
+  if (op == "Sigmoid") { out.set_string("activation", "sigmoid"); return true; }
+  if (op == "HardSwish") { out.set_string("activation", "hard_swish"); return true; }
+  if (op == "LeakyRelu") {
+    out.set_string("activation", "leaky_relu");
+    out.set_float("alpha", act.attrs.get_float("alpha", 0.01f));
+    return true;
+  }
+  if (op == "HardSigmoid") {
+    out.set_string("activation", "hard_sigmoid");
+    out.set_float("alpha", act.attrs.get_float("alpha", 0.2f));
+    out.set_float("beta", act.attrs.get_float("beta", 0.5f));
+    return true;
+  }
+  if (op == "Clip") {
+    float lo = -3.4e38f, hi = 3.4e38f;
+    if (act.attrs.has("min")) lo = act.attrs.get_float("min", lo);
+    if (act.attrs.has("max")) hi = act.attrs.get_float("max", hi);
+    for (size_t i = 1; i < 3; ++i) {
+      if (!act.has_input(i)) continue;
+      const ir::Value& v = g.value(act.inputs[i]);
+      if (!v.constant || v.dtype != DType::f32 || v.constant->numel() != 1) return false;
+      (i == 1 ? lo : hi) = v.constant->data_as<float>()[0];
+    }
+    out.set_string("activation", "clip");
+    out.set_float("alpha", lo);
+    out.set_float("beta", hi);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int fuse_conv_postops(ir::Graph& g, const CompileOptions&) {
+  int fused = 0;
+  auto producers = g.producers();
+  auto consumers = g.consumers();
+  std::vector<char> is_output(g.values.size(), 0);
+  for (ir::ValueId o : g.outputs) is_output[static_cast<size_t>(o)] = 1;
+  std::vector<char> removed(g.nodes.size(), 0);
+  // The single node reading value v, or -1.
+  auto sole_reader = [&](ir::ValueId v) -> int {
+    const auto& c = consumers[static_cast<size_t>(v)];
+    if (c.size() != 1 || is_output[static_cast<size_t>(v)] || removed[static_cast<size_t>(c[0])]) return -1;
+    return c[0];
+  };
+
+  for (size_t ci = 0; ci < g.nodes.size(); ++ci) {
+    ir::Node& conv = g.nodes[ci];
+    if (removed[ci] || conv.op_type != "Conv" || !conv.domain.empty() || conv.outputs.size() != 1) continue;
+    const ir::Value& y = g.value(conv.outputs[0]);
+    if (y.dtype != DType::f32 || !y.has_shape || y.shape.size() != 4) continue;
+    if (!conv_has_nchwc_kernel(g, conv)) continue;  // FusedConv exists only as NCHWc kernels
+
+    ir::Node fusedn = conv;
+    fusedn.op_type = "FusedConv";
+    fusedn.domain = "castnet";
+    fusedn.inputs.resize(3, ir::kNoValue);
+    ir::ValueId tail = conv.outputs[0];
+    int next = sole_reader(tail);
+
+    // Residual add: Add(conv, other) or Add(other, conv), same shape.
+    if (next >= 0 && g.nodes[static_cast<size_t>(next)].op_type == "Add" && g.nodes[static_cast<size_t>(next)].domain.empty()) {
+      ir::Node& add = g.nodes[static_cast<size_t>(next)];
+      ir::ValueId other = add.inputs.size() == 2 ? (add.inputs[0] == tail ? add.inputs[1] : add.inputs[0]) : ir::kNoValue;
+      if (other != ir::kNoValue && other != tail && g.value(other).has_shape && g.value(other).shape == y.shape &&
+          g.value(other).dtype == DType::f32) {
+        fusedn.inputs.push_back(other);
+        fusedn.fused.push_back(add.name);
+        removed[static_cast<size_t>(next)] = 1;
+        tail = add.outputs[0];
+        next = sole_reader(tail);
+      }
+    }
+    // Activation.
+    if (next >= 0 && activation_attrs(g, g.nodes[static_cast<size_t>(next)], fusedn.attrs)) {
+      ir::Node& act = g.nodes[static_cast<size_t>(next)];
+      fusedn.fused.push_back(act.name);
+      removed[static_cast<size_t>(next)] = 1;
+      tail = act.outputs[0];
+    }
+    if (tail == conv.outputs[0]) continue;  // nothing to fuse
+    fusedn.outputs = {tail};
+    g.nodes[ci] = std::move(fusedn);
+    ++fused;
+  }
+  if (fused) {
+    std::vector<ir::Node> kept;
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
+    g.nodes = std::move(kept);
+    g.verify_and_sort();  // a residual may come from a node placed after the conv
+  }
+  return fused;
+}
+
+}  // namespace castnet::passes

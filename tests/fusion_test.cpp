@@ -1,0 +1,138 @@
+// Conv + residual Add + activation fusion: fused vs reference for every activation, on the
+// direct and depthwise kernels, odd channel counts, stride 2 and batch 2; and the cases where
+// the rule must not fire.
+#include <castnet/castnet.h>
+#include <gtest/gtest.h>
+
+#include "runtime/session_impl.h"
+#include "test_graphs.h"
+
+#include <random>
+
+using namespace castnet;
+using castnet::testing::random_tensor;
+
+namespace {
+
+struct Builder {
+  std::shared_ptr<ir::Graph> g = std::make_shared<ir::Graph>();
+  std::mt19937 rng{3};
+  ir::ValueId value(const std::string& name, Shape shape = {}, const Tensor* c = nullptr) {
+    ir::Value v;
+    v.name = name;
+    v.has_shape = !shape.empty() || c;
+    v.shape = std::move(shape);
+    if (c) v.constant = std::make_shared<Tensor>(*c), v.is_initializer = true;
+    return g->add_value(std::move(v));
+  }
+  ir::ValueId node(const std::string& op, std::vector<ir::ValueId> in, const std::string& name) {
+    ir::Node n;
+    n.name = name;
+    n.op_type = op;
+    n.inputs = std::move(in);
+    n.outputs = {value(name + "_out")};
+    g->nodes.push_back(n);
+    return n.outputs[0];
+  }
+  ir::Node& last() { return g->nodes.back(); }
+  ir::ValueId conv(ir::ValueId x, int64_t c_in, int64_t c_out, int64_t group, int64_t stride, const std::string& name) {
+    Tensor w = random_tensor({c_out, c_in / group, 3, 3}, rng, -0.3f, 0.3f);
+    Tensor b = random_tensor({c_out}, rng);
+    ir::ValueId y = node("Conv", {x, value(name + "_w", w.shape(), &w), value(name + "_b", b.shape(), &b)}, name);
+    last().attrs.set_ints("pads", {1, 1, 1, 1});
+    last().attrs.set_ints("strides", {stride, stride});
+    last().attrs.set_int("group", group);
+    return y;
+  }
+  Model finish(std::vector<ir::ValueId> inputs, std::vector<ir::ValueId> outputs) {
+    g->source = "test:fusion";
+    g->inputs = std::move(inputs);
+    g->outputs = std::move(outputs);
+    g->verify_and_sort();
+    return Model(g);
+  }
+};
+
+void expect_matches_reference(const Model& m, int expected_steps = -1) {
+  castnet::testing::PoisonScope poison;
+  std::mt19937 rng(9);
+  NamedTensors in;
+  for (const TensorInfo& t : m.inputs()) in.push_back({t.name, random_tensor(t.shape, rng)});
+  Session ref(m, Options{.threads = 1, .isa = "reference"});
+  Session fast(m, Options{.threads = 2});
+  std::vector<Tensor> want = ref.run(in), got = fast.run(in);
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_LE(castnet::testing::relative_l2(got[i], want[i]), 1e-5) << "output " << i;
+  if (expected_steps >= 0) {
+    int kernels = 0;
+    for (const auto& s : fast.impl().plan().steps) kernels += s.op_type != "Reorder";
+    EXPECT_EQ(kernels, expected_steps);
+  }
+}
+
+// Adds the activation `op` after value x.
+ir::ValueId activation(Builder& b, const std::string& op, ir::ValueId x) {
+  if (op == "Clip") {
+    Tensor lo = Tensor::from_vector<float>({}, {-0.5f}), hi = Tensor::from_vector<float>({}, {0.75f});
+    return b.node("Clip", {x, b.value("lo", {}, &lo), b.value("hi", {}, &hi)}, "act");
+  }
+  ir::ValueId y = b.node(op, {x}, "act");
+  if (op == "LeakyRelu") b.last().attrs.set_float("alpha", 0.13f);
+  if (op == "HardSigmoid") b.last().attrs.set_float("alpha", 0.3f), b.last().attrs.set_float("beta", 0.4f);
+  return y;
+}
+
+}  // namespace
+
+TEST(Fusion, EveryActivationWithAndWithoutResidual) {
+  for (std::string op : {"Relu", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish", "Sigmoid"})
+    for (bool residual : {false, true})
+      for (int64_t group : {1, 13}) {
+        SCOPED_TRACE(op + (residual ? " +residual" : "") + " group=" + std::to_string(group));
+        Builder b;
+        ir::ValueId x = b.value("x", {2, 13, 9, 7});
+        ir::ValueId y = b.conv(x, 13, 13, group, 1, "conv");
+        std::vector<ir::ValueId> inputs = {x};
+        if (residual) {
+          ir::ValueId r = b.value("r", {2, 13, 9, 7});
+          inputs.push_back(r);
+          y = b.node("Add", {r, y}, "add");
+        }
+        y = activation(b, op, y);
+        expect_matches_reference(b.finish(inputs, {y}), 1);  // one fused kernel
+      }
+}
+
+TEST(Fusion, StridedDirectConvWithResidual) {
+  Builder b;
+  ir::ValueId x = b.value("x", {1, 37, 15, 15});
+  ir::ValueId r = b.value("r", {1, 21, 8, 8});
+  ir::ValueId y = b.conv(x, 37, 21, 1, 2, "conv");
+  y = b.node("Add", {y, r}, "add");
+  y = b.node("Relu", {y}, "relu");
+  expect_matches_reference(b.finish({x, r}, {y}), 1);
+}
+
+TEST(Fusion, DoesNotFireWhenTheIntermediateIsObservable) {
+  {  // the conv output also feeds a second reader: the Relu cannot be absorbed
+    Builder b;
+    ir::ValueId x = b.value("x", {1, 8, 6, 6});
+    ir::ValueId c = b.conv(x, 8, 8, 1, 1, "conv");
+    ir::ValueId r = b.node("Relu", {c}, "relu");
+    ir::ValueId s = b.node("Sigmoid", {c}, "sig");
+    expect_matches_reference(b.finish({x}, {r, s}), 3);
+  }
+  {  // the conv output is a graph output itself
+    Builder b;
+    ir::ValueId x = b.value("x", {1, 8, 6, 6});
+    ir::ValueId c = b.conv(x, 8, 8, 1, 1, "conv");
+    ir::ValueId r = b.node("Relu", {c}, "relu");
+    expect_matches_reference(b.finish({x}, {c, r}), 2);
+  }
+  {  // grouped (not depthwise) conv: no fused kernel exists, so nothing is fused
+    Builder b;
+    ir::ValueId x = b.value("x", {1, 8, 6, 6});
+    ir::ValueId c = b.conv(x, 8, 8, 2, 1, "conv");
+    ir::ValueId r = b.node("Relu", {c}, "relu");
+    expect_matches_reference(b.finish({x}, {r}), 2);
+  }
+}
