@@ -106,6 +106,11 @@ TEST(ConvAlgorithms, FastPathIsChosen) {
   Model model = castnet::testing::single_conv_model(make(1, 16, 16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1), true, rng);
   Session s(model, Options{.threads = 1});
   EXPECT_NE(s.impl().plan().steps[0].kernel->algorithm(), "reference");
+  if (isa_supported(Isa::avx512, CpuFeatures::host())) {  // the 3-channel stem gathers patches
+    Model stem = castnet::testing::single_conv_model(make(1, 3, 64, 32, 32, 7, 7, 2, 1, 3, 3, 3, 3), true, rng);
+    Session st(stem, Options{.threads = 1, .isa = "avx512"});
+    EXPECT_NE(st.impl().plan().steps[0].kernel->algorithm().find("im2col"), std::string::npos);
+  }
   Session r(model, Options{.threads = 1, .isa = "reference"});
   EXPECT_EQ(r.impl().plan().steps[0].kernel->algorithm(), "reference");
 }

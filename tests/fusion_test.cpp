@@ -136,3 +136,12 @@ TEST(Fusion, DoesNotFireWhenTheIntermediateIsObservable) {
     expect_matches_reference(b.finish({x}, {r}), 2);
   }
 }
+
+TEST(Fusion, SmallChannelConvChainUsesIm2colOnBlockedInput) {
+  Builder b;
+  ir::ValueId x = b.value("x", {2, 2, 11, 9});
+  ir::ValueId y = b.conv(x, 2, 2, 1, 1, "conv1");
+  y = b.node("Relu", {y}, "relu");
+  y = b.conv(y, 2, 3, 1, 2, "conv2");
+  expect_matches_reference(b.finish({x}, {y}), 2);
+}

@@ -1,4 +1,5 @@
 #include "ops/conv/conv_depthwise_nchwc.h"
+#include "ops/conv/conv_im2col_nchwc.h"
 #include "ops/conv/conv_nchwc_direct.h"
 #include "ops/nchwc/nchwc_ops.h"
 #include "ops/op_registry.h"
@@ -8,6 +9,7 @@ namespace castnet::ops {
 // Optimised implementations, each ahead of the reference for its op type, in priority order.
 void add_fast_implementations(std::vector<OpImplementation>& out) {
   add_conv_depthwise_nchwc(out);
+  add_conv_im2col_nchwc(out);
   add_conv_nchwc_direct(out);
   add_nchwc_reorder(out);
   add_storage_elementwise(out);

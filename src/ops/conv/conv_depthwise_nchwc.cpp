@@ -32,7 +32,7 @@ class ConvDepthwiseNchwc final : public NchwcConvKernel {
 
   std::string algorithm() const override { return std::string("conv_depthwise_") + uk_.name; }
 
-  void compute(const float* in, float* out, const float* residual, ThreadPool& pool) const override {
+  void compute(const float* in, float* out, const float* residual, void*, ThreadPool& pool) const override {
     const int64_t rows = d_.batch * ocb_ * d_.oh();
     pool.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
       for (int64_t r = begin; r < end; ++r) row(in, out, residual, r / d_.oh(), r % d_.oh());

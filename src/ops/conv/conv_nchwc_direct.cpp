@@ -12,6 +12,7 @@
 #include "kernels/config/conv_config.h"
 #include "ops/conv/conv_geometry.h"
 #include "ops/conv/nchwc_conv_kernel.h"
+#include "ops/conv/nchwc_weight_packing.h"
 
 #include <algorithm>
 #include <cstring>
@@ -27,7 +28,8 @@ class ConvNchwcDirect final : public NchwcConvKernel {
       : NchwcConvKernel(node, kernels::conv_nchwc_config(node.ctx->isa).block),
         uk_(kernels::conv_nchwc_config(node.ctx->isa)) {
     groups_ = div_ceil(ocb_, uk_.nb_max);
-    pack_weights(*node.constant_input(1));
+    packed_ = pack_weights_nchwc(node.constant_input(1)->data_as<float>(), d_.out_channels, d_.in_channels,
+                                 d_.kh() * d_.kw(), B_, uk_.nb_max);
     bias_ = padded_bias(node);
     // 1×1, stride 1, no padding: the plane is one long row.
     flat_ = d_.kh() == 1 && d_.kw() == 1 && d_.stride[0] == 1 && d_.stride[1] == 1 &&
@@ -37,38 +39,9 @@ class ConvNchwcDirect final : public NchwcConvKernel {
   std::string algorithm() const override { return std::string("conv_direct_") + uk_.name; }
 
  private:
-  void pack_weights(const Tensor& w) {
-    const int64_t KH = d_.kh(), KW = d_.kw(), IC = d_.in_channels, OC = d_.out_channels;
-    group_offset_.resize(static_cast<size_t>(groups_));
-    int64_t total = 0;
-    for (int64_t g = 0; g < groups_; ++g) {
-      group_offset_[static_cast<size_t>(g)] = total;
-      total += icb_ * KH * KW * B_ * group_blocks(g) * B_;
-    }
-    packed_ = AlignedBuffer(static_cast<size_t>(total) * sizeof(float));
-    float* p = packed_.as<float>();
-    std::memset(p, 0, packed_.size());
-    const float* src = w.data_as<float>();  // [OC][IC][KH][KW]
-    for (int64_t g = 0; g < groups_; ++g) {
-      int64_t nb = group_blocks(g);
-      float* gp = p + group_offset_[static_cast<size_t>(g)];
-      for (int64_t icb = 0; icb < icb_; ++icb)
-        for (int64_t kh = 0; kh < KH; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw)
-            for (int64_t i = 0; i < B_; ++i)
-              for (int64_t j = 0; j < nb; ++j)
-                for (int64_t l = 0; l < B_; ++l) {
-                  int64_t ic = icb * B_ + i, oc = (g * uk_.nb_max + j) * B_ + l;
-                  if (ic >= IC || oc >= OC) continue;
-                  int64_t dst = ((((icb * KH + kh) * KW + kw) * B_ + i) * nb + j) * B_ + l;
-                  gp[dst] = src[((oc * IC + ic) * KH + kh) * KW + kw];
-                }
-    }
-  }
-
   int64_t group_blocks(int64_t g) const { return std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max); }
 
-  void compute(const float* in, float* out, const float* residual, ThreadPool& pool) const override {
+  void compute(const float* in, float* out, const float* residual, void*, ThreadPool& pool) const override {
     // Geometry, with the 1×1 flat case folded into one row.
     const int64_t IH = flat_ ? 1 : d_.ih(), IW = flat_ ? d_.in_spatial() : d_.iw();
     const int64_t OH = flat_ ? 1 : d_.oh(), OW = flat_ ? d_.out_spatial() : d_.ow();
@@ -116,7 +89,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     a.kh_count = static_cast<size_t>(kh_hi - kh_lo);
 
     const float* in_n = in + n * icb_ * IH * IW * B;
-    const float* w_g = packed_.as<float>() + group_offset_[static_cast<size_t>(g)] + kh_lo * a.w_kh_stride;
+    const float* w_g = packed_.data.as<float>() + packed_.group_offset[static_cast<size_t>(g)] + kh_lo * a.w_kh_stride;
     const int64_t out_offset = ((n * ocb_ + g * uk_.nb_max) * OH + oh) * OW * B;
     float* out_row = out + out_offset;
     const float* res_row = residual ? residual + out_offset : nullptr;
@@ -155,8 +128,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
   const kernels::ConvNchwcUkernel& uk_;
   bool flat_ = false;
   int64_t groups_ = 0;
-  std::vector<int64_t> group_offset_;
-  AlignedBuffer packed_;
+  PackedConvWeights packed_;
   std::vector<float> bias_;
 };
 

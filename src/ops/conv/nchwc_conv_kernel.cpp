@@ -44,7 +44,8 @@ std::vector<float> NchwcConvKernel::padded_bias(const NodeDesc& node) const {
 }
 
 size_t NchwcConvKernel::workspace_bytes() const {
-  return (in_blocked_ ? 0 : in_bytes_) + (out_blocked_ ? 0 : out_bytes_);
+  return (in_blocked_ || !wants_blocked_input() ? 0 : in_bytes_) + (out_blocked_ ? 0 : out_bytes_) +
+         align_up(scratch_bytes());
 }
 
 Layout NchwcConvKernel::output_layout(size_t) const {
@@ -56,7 +57,7 @@ void NchwcConvKernel::run(const KernelArgs& args) const {
   uint8_t* ws = static_cast<uint8_t*>(args.workspace);
   const int B = static_cast<int>(B_);
   const float* in = args.in(0).as<const float>();
-  if (!in_blocked_) {
+  if (!in_blocked_ && wants_blocked_input()) {
     float* blocked = reinterpret_cast<float*>(ws);
     ws += in_bytes_;
     const int64_t hw = d_.in_spatial(), c = d_.in_channels;
@@ -66,8 +67,9 @@ void NchwcConvKernel::run(const KernelArgs& args) const {
     in = blocked;
   }
   float* out = out_blocked_ ? args.out(0).as<float>() : reinterpret_cast<float*>(ws);
+  if (!out_blocked_) ws += out_bytes_;
   const float* residual = has_residual_ ? args.in(3).as<const float>() : nullptr;
-  compute(in, out, residual, pool);
+  compute(in, out, residual, ws, pool);
   if (!out_blocked_) {
     float* dst = args.out(0).as<float>();
     const int64_t hw = d_.out_spatial(), c = d_.out_channels;

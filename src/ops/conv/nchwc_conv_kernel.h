@@ -19,8 +19,14 @@ class NchwcConvKernel : public OpKernel {
 
  protected:
   NchwcConvKernel(const NodeDesc& node, int block);
-  // in: [N][ICB][IH][IW][B]; out and residual (null if none): [N][OCB][OH][OW][B].
-  virtual void compute(const float* in, float* out, const float* residual, ThreadPool& pool) const = 0;
+  // Whether compute() wants its input reordered to NCHWc when it arrives plain (an algorithm that
+  // gathers its own input, such as im2col, reads either layout and says no).
+  virtual bool wants_blocked_input() const { return true; }
+  bool input_is_blocked() const { return in_blocked_; }
+  // in: [N][ICB][IH][IW][B] (or plain NCHW, see above); out and residual (null if none): [N][OCB][OH][OW][B].
+  // `scratch` holds scratch_bytes() bytes, private to this run.
+  virtual void compute(const float* in, float* out, const float* residual, void* scratch, ThreadPool& pool) const = 0;
+  virtual size_t scratch_bytes() const { return 0; }
 
   // Post-ops for a tile starting at channel block `ocb`: activation and bias from the node, the
   // residual pointer filled in per tile by the subclass.

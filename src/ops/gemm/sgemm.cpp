@@ -1,0 +1,241 @@
+#include "ops/gemm/sgemm.h"
+
+#include <castnet/error.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace castnet::ops {
+namespace {
+
+using kernels::GemmEpilogue;
+using kernels::SgemmConfig;
+
+size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
+size_t round_up(size_t a, size_t b) { return div_up(a, b) * b; }
+
+// An extent cut into `count` blocks of `size` (a multiple of `unit`, at most max(max_block, unit)),
+// the last one possibly shorter. Equal blocks avoid a sliver at the end (K = 257 with KC = 256
+// becomes 129 + 128, not 256 + 1). An empty extent is one empty block.
+struct Blocking {
+  size_t count, size;
+};
+
+Blocking split(size_t extent, size_t max_block, size_t unit) {
+  if (extent == 0) return {1, 0};
+  size_t count = div_up(extent, std::max(max_block, unit));
+  size_t size = round_up(div_up(extent, count), unit);
+  return {div_up(extent, size), size};
+}
+
+Blocking k_blocking(const SgemmConfig& cfg, size_t k) { return split(k, cfg.kc, 1); }
+
+// Floats of packing space one thread needs: a kc × nc block of B and an mc × kc block of A,
+// each rounded to whole cache lines.
+struct ThreadBuffers {
+  size_t b_floats, a_floats;
+  size_t bytes() const { return align_up(b_floats * sizeof(float)) + align_up(a_floats * sizeof(float)); }
+};
+
+ThreadBuffers thread_buffers(const SgemmConfig& cfg, size_t m, size_t n, size_t k) {
+  size_t kc = k_blocking(cfg, k).size;
+  return {kc * std::min(cfg.nc, round_up(std::max<size_t>(n, 1), cfg.nr)),
+          kc * std::min(cfg.mc, round_up(std::max<size_t>(m, 1), cfg.mr))};
+}
+
+// The tiles of C are split into a tm × tn grid of thread tasks along MR/NR panel boundaries.
+struct Grid {
+  size_t tm = 1, tn = 1;
+};
+
+// Few enough threads that each has worthwhile work (waking a thread costs microseconds), then
+// the grid whose slowest task, packing included, is cheapest. Depends only on the shape and the
+// thread count, never on timing.
+Grid choose_grid(const SgemmConfig& cfg, size_t m, size_t n, size_t k, int threads, bool a_prepacked) {
+  constexpr double kMinFlopsPerThread = 2.0e6;
+  const double flops = 2.0 * m * n * std::max<size_t>(k, 1);
+  size_t usable = static_cast<size_t>(std::clamp(flops / kMinFlopsPerThread, 1.0, double(std::max(threads, 1))));
+  const size_t m_panels = div_up(m, cfg.mr), n_panels = div_up(n, cfg.nr);
+  // Packing one element costs about as much as a few multiply-adds of the microkernel.
+  constexpr double kPackCost = 4.0;
+  Grid best;
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (size_t tm = 1; tm <= std::min(usable, m_panels); ++tm) {
+    for (size_t tn = 1; tm * tn <= usable && tn <= n_panels; ++tn) {
+      const double mt = double(div_up(m_panels, tm) * cfg.mr);
+      const double nt = double(div_up(n_panels, tn) * cfg.nr);
+      const double kk = double(std::max<size_t>(k, 1));
+      double cost = mt * nt * kk + kPackCost * kk * nt;
+      if (!a_prepacked) cost += kPackCost * kk * mt * double(div_up(size_t(nt), cfg.nc));
+      // Ties go to fewer tasks (less duplicated packing, fewer threads woken).
+      if (cost < best_cost * (1.0 - 1e-9)) {
+        best_cost = cost;
+        best = {tm, tn};
+      }
+    }
+  }
+  return best;
+}
+
+// op(A) for the microkernel: either packed once for all K blocks, or packed per MC block.
+struct AOperand {
+  const float* prepacked = nullptr;  // the SgemmPackedA layout, or null
+  size_t prepacked_rows = 0;         // rows of the pre-packed matrix, a multiple of MR
+};
+
+// One thread's share: rows [m0, m1) × columns [n0, n1) of C, all of K, the five loops.
+void run_block(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_op, size_t m0,
+               size_t m1, size_t n0, size_t n1, float* packed_b, float* packed_a) {
+  const size_t mr = cfg.mr, nr = cfg.nr;
+  // alpha == 0 means op(A)·op(B) is not computed at all (BLAS): no K loop, so NaN or Inf in A
+  // or B cannot leak into C.
+  const size_t k = args.alpha == 0.0f ? 0 : args.k;
+  const Blocking kb = k_blocking(cfg, k);
+  const Blocking nb = split(n1 - n0, cfg.nc, nr);
+  const Blocking mb = split(m1 - m0, cfg.mc, mr);
+  const GemmEpilogue* ep = args.epilogue;
+
+  for (size_t jc = 0; jc < nb.count; ++jc) {
+    const size_t n_begin = n0 + jc * nb.size, nc = std::min(nb.size, n1 - n_begin);
+    for (size_t pc = 0; pc < kb.count; ++pc) {
+      const size_t k_begin = pc * kb.size, kc = std::min(kb.size, k - k_begin);
+      const float beta = pc == 0 ? args.beta : 1.0f;
+      const bool last_k_block = pc + 1 == kb.count;
+      if (kc > 0) {
+        const float* b = args.trans_b ? args.b + n_begin * args.ldb + k_begin
+                                      : args.b + k_begin * args.ldb + n_begin;
+        cfg.pack_b(nr, args.trans_b, nc, kc, b, args.ldb, packed_b);
+      }
+      for (size_t ic = 0; ic < mb.count; ++ic) {
+        const size_t m_begin = m0 + ic * mb.size, mc = std::min(mb.size, m1 - m0 - ic * mb.size);
+        const float* a_block = packed_a;
+        if (a_op.prepacked) {
+          a_block = a_op.prepacked + k_begin * a_op.prepacked_rows + m_begin * kc;
+        } else if (kc > 0) {
+          const float* a = args.trans_a ? args.a + k_begin * args.lda + m_begin
+                                        : args.a + m_begin * args.lda + k_begin;
+          cfg.pack_a(mr, args.trans_a, mc, kc, a, args.lda, packed_a);
+        }
+        for (size_t jr = 0; jr < nc; jr += nr) {
+          const size_t tile_n = std::min(nr, nc - jr);
+          const float* b_panel = packed_b + jr * kc;
+          for (size_t ir = 0; ir < mc; ir += mr) {
+            const size_t tile_m = std::min(mr, mc - ir);
+            const size_t row = m_begin + ir, col = n_begin + jr;
+            float* c = args.c + row * args.ldc + col;
+            if (last_k_block && ep) {
+              const GemmEpilogue tile_ep = ep->at_tile(row, col);
+              cfg.ukernel(kc, a_block + ir * kc, b_panel, c, args.ldc, tile_m, tile_n, args.alpha,
+                          beta, &tile_ep);
+            } else {
+              cfg.ukernel(kc, a_block + ir * kc, b_panel, c, args.ldc, tile_m, tile_n, args.alpha,
+                          beta, nullptr);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void check_args(const SgemmArgs& args, bool a_prepacked) {
+  auto fail = [](const std::string& why) { throw Error("sgemm: " + why); };
+  if (!args.c) fail("C is null");
+  if (args.ldc < args.n) fail("ldc " + std::to_string(args.ldc) + " < n " + std::to_string(args.n));
+  const bool reads_ab = args.k > 0 && args.alpha != 0.0f;
+  if (reads_ab) {
+    if (!a_prepacked) {
+      if (!args.a) fail("A is null");
+      const size_t a_width = args.trans_a ? args.m : args.k;
+      if (args.lda < a_width) fail("lda " + std::to_string(args.lda) + " < " + std::to_string(a_width));
+    }
+    if (!args.b) fail("B is null");
+    const size_t b_width = args.trans_b ? args.k : args.n;
+    if (args.ldb < b_width) fail("ldb " + std::to_string(args.ldb) + " < " + std::to_string(b_width));
+  }
+  if (args.epilogue && args.epilogue->residual && args.epilogue->residual_ld < args.n)
+    fail("residual_ld " + std::to_string(args.epilogue->residual_ld) + " < n " + std::to_string(args.n));
+}
+
+void run(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_op, void* workspace,
+         size_t workspace_bytes, ThreadPool* pool) {
+  check_args(args, a_op.prepacked != nullptr);
+  if (args.m == 0 || args.n == 0) return;
+  const int threads = pool ? pool->size() : 1;
+  const size_t needed = sgemm_workspace_bytes(cfg, args.m, args.n, args.k, threads);
+  if (!workspace || workspace_bytes < needed)
+    throw Error("sgemm: workspace of " + std::to_string(workspace_bytes) + " bytes, need " +
+                std::to_string(needed));
+  auto base = reinterpret_cast<uintptr_t>(workspace);
+  auto* aligned = reinterpret_cast<uint8_t*>(align_up(base)) ;
+  const ThreadBuffers buffers = thread_buffers(cfg, args.m, args.n, args.k);
+  const size_t slot_bytes = buffers.bytes();
+
+  const Grid grid = choose_grid(cfg, args.m, args.n, args.k, threads, a_op.prepacked != nullptr);
+  const size_t m_panels = div_up(args.m, cfg.mr), n_panels = div_up(args.n, cfg.nr);
+  auto task = [&](int64_t begin, int64_t end, int thread) {
+    uint8_t* slot = aligned + static_cast<size_t>(thread) * slot_bytes;
+    float* packed_b = reinterpret_cast<float*>(slot);
+    float* packed_a = reinterpret_cast<float*>(slot + align_up(buffers.b_floats * sizeof(float)));
+    for (int64_t t = begin; t < end; ++t) {
+      const size_t tm = static_cast<size_t>(t) / grid.tn, tn = static_cast<size_t>(t) % grid.tn;
+      // Panel ranges split as evenly as whole panels allow.
+      const size_t pm0 = m_panels * tm / grid.tm, pm1 = m_panels * (tm + 1) / grid.tm;
+      const size_t pn0 = n_panels * tn / grid.tn, pn1 = n_panels * (tn + 1) / grid.tn;
+      if (pm0 == pm1 || pn0 == pn1) continue;
+      run_block(cfg, args, a_op, pm0 * cfg.mr, std::min(args.m, pm1 * cfg.mr), pn0 * cfg.nr,
+                std::min(args.n, pn1 * cfg.nr), packed_b, packed_a);
+    }
+  };
+  const int64_t tasks = static_cast<int64_t>(grid.tm * grid.tn);
+  if (pool && tasks > 1) {
+    pool->parallel_for(tasks, task);
+  } else {
+    task(0, tasks, 0);
+  }
+}
+
+}  // namespace
+
+size_t sgemm_workspace_bytes(const SgemmConfig& cfg, size_t m, size_t n, size_t k, int threads) {
+  return kAlignment + static_cast<size_t>(std::max(threads, 1)) * thread_buffers(cfg, m, n, k).bytes();
+}
+
+void sgemm(const SgemmConfig& cfg, const SgemmArgs& args, void* workspace, size_t workspace_bytes,
+           ThreadPool* pool) {
+  run(cfg, args, AOperand{}, workspace, workspace_bytes, pool);
+}
+
+SgemmPackedA::SgemmPackedA(const SgemmConfig& cfg, bool trans_a, size_t m, size_t k,
+                           const float* a, size_t lda)
+    : config_(&cfg), m_(m), k_(k) {
+  const size_t rows = round_up(m, cfg.mr);
+  buffer_ = AlignedBuffer(std::max<size_t>(rows * k * sizeof(float), kAlignment));
+  if (m == 0 || k == 0) return;
+  if (!a) throw Error("sgemm: A to pack is null");
+  if (lda < (trans_a ? m : k)) throw Error("sgemm: lda " + std::to_string(lda) + " too small to pack A");
+  // Block pc holds the panels of all rows for K range [pc·kc, pc·kc + kc): the layout run_block
+  // indexes as prepacked + k_begin · rows + m_begin · kc.
+  const Blocking kb = k_blocking(cfg, k);
+  float* dst = buffer_.as<float>();
+  for (size_t pc = 0; pc < kb.count; ++pc) {
+    const size_t k_begin = pc * kb.size, kc = std::min(kb.size, k - k_begin);
+    const float* src = trans_a ? a + k_begin * lda : a + k_begin;
+    cfg.pack_a(cfg.mr, trans_a, m, kc, src, lda, dst + k_begin * rows);
+  }
+}
+
+void sgemm(const SgemmConfig& cfg, const SgemmPackedA& packed_a, const SgemmArgs& args,
+           void* workspace, size_t workspace_bytes, ThreadPool* pool) {
+  if (packed_a.config() != &cfg) throw Error("sgemm: A was packed for a different kernel config");
+  if (packed_a.m() != args.m || packed_a.k() != args.k)
+    throw Error("sgemm: packed A is " + std::to_string(packed_a.m()) + "x" +
+                std::to_string(packed_a.k()) + ", arguments say " + std::to_string(args.m) + "x" +
+                std::to_string(args.k));
+  AOperand a_op{packed_a.data(), round_up(args.m, cfg.mr)};
+  run(cfg, args, a_op, workspace, workspace_bytes, pool);
+}
+
+}  // namespace castnet::ops
