@@ -37,6 +37,10 @@ struct Options {
   int64_t batch = 0;         // > 0: overrides the first dimension of every input
   std::map<std::string, Shape> input_shapes;  // full shape overrides, by input name
   bool verbose = false;      // print each chosen algorithm (also CASTNET_VERBOSE=1)
+  // Graph rewriting: 0 none, 1 BatchNorm folding + Conv/Add/activation epilogues, 2 and 3
+  // reserved for block fusion (depthwise-separable, bottleneck). The reference ISA always runs
+  // the graph as written.
+  int fuse_level = 3;
 };
 
 class Model {

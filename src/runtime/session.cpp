@@ -81,8 +81,10 @@ SessionImpl::SessionImpl(const Model& model, const Options& options)
   // The reference ISA runs the graph as written: the oracle every rewrite is checked against.
   passes::CompileOptions copts;
   copts.verbose = options_.verbose;
-  copts.fold_batchnorm = ctx_.isa != Isa::reference;
-  copts.fuse_conv_postops = ctx_.isa != Isa::reference;
+  if (options_.fuse_level < 0 || options_.fuse_level > 3)
+    throw Error("fusion level must be 0..3, got " + std::to_string(options_.fuse_level));
+  copts.fold_batchnorm = ctx_.isa != Isa::reference && options_.fuse_level >= 1;
+  copts.fuse_conv_postops = ctx_.isa != Isa::reference && options_.fuse_level >= 1;
   copts.nchwc_block = ctx_.isa == Isa::reference ? 0 : kernels::nchwc_block(ctx_.isa);
   passes::run_passes(graph_, copts);
 

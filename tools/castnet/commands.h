@@ -11,5 +11,6 @@ int cmd_info(int argc, char** argv);       // castnet info MODEL
 int cmd_onnx_test(int argc, char** argv);  // castnet onnx-test DIR...
 int cmd_zoo(int argc, char** argv);        // castnet zoo list | export NAME -o FILE
 int cmd_peak(int argc, char** argv);       // castnet peak
+int cmd_profile(int argc, char** argv);    // castnet profile MODEL [--trace FILE]
 
 }  // namespace castnet::cli

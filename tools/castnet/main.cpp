@@ -16,6 +16,7 @@ void usage() {
       "  info MODEL       inputs, outputs, parameters, FLOPs, memory\n"
       "  onnx-test DIR..  run ONNX backend-test directories\n"
       "  zoo list|export  built-in models\n"
+      "  profile MODEL    time every step, FLOP/s, bytes, fusion effect, trace\n"
       "  peak             measure FLOP/s and memory bandwidth");
 }
 }  // namespace
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     if (cmd == "onnx-test") return cmd_onnx_test(argc - 1, argv + 1);
     if (cmd == "zoo") return cmd_zoo(argc - 1, argv + 1);
     if (cmd == "peak") return cmd_peak(argc - 1, argv + 1);
+    if (cmd == "profile") return cmd_profile(argc - 1, argv + 1);
     std::fprintf(stderr, "castnet: error: unknown command '%s' (try castnet --help)\n", cmd.c_str());
     return 2;
   } catch (const castnet::Error& e) {
