@@ -25,7 +25,9 @@ ConvDesc conv_desc_from_attrs(const Attributes& attrs, const Shape& x, const Sha
   d.in_channels = x[1];
   d.out_channels = w[0];
   d.groups = attrs.get_int("group", 1);
-  if (d.groups <= 0) throw Error("Conv group must be positive, got " + std::to_string(d.groups));
+  if (d.groups <= 0 || d.groups > d.in_channels)
+    throw Error("Conv group " + std::to_string(d.groups) + " must be between 1 and the input channel count " +
+                std::to_string(d.in_channels));
   if (d.in_channels != w[1] * d.groups)
     throw Error("Conv input has " + std::to_string(d.in_channels) + " channels but weights " + shape_to_string(w) +
                 " with group " + std::to_string(d.groups) + " expect " + std::to_string(w[1] * d.groups));
@@ -43,7 +45,10 @@ ConvDesc conv_desc_from_attrs(const Attributes& attrs, const Shape& x, const Sha
     for (int i = 0; same && i < rank; ++i) same = ks[static_cast<size_t>(i)] == d.kernel[i];
     if (!same) {
       std::string text = "[";
-      for (size_t i = 0; i < ks.size(); ++i) text += (i ? "," : "") + std::to_string(ks[i]);
+      for (size_t i = 0; i < ks.size(); ++i) {
+        if (i) text += ',';
+        text += std::to_string(ks[i]);
+      }
       throw Error("Conv kernel_shape " + text + "] does not match weights " + shape_to_string(w));
     }
   }

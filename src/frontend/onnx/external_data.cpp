@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <fstream>
 #include <system_error>
 
-namespace castnet::onnx_import {
+namespace castnet::onnx_io {
 namespace {
 
 namespace fs = std::filesystem;
@@ -21,8 +20,8 @@ bool parse_size(const std::string& text, uint64_t* out) {
   return ec == std::errc() && ptr == end;
 }
 
-// Whether `path` lies inside `folder`, both canonical: compared component by component so that
-// "/models/a" is not taken to contain "/models/ab".
+// Whether `path` lies strictly inside `folder`, both canonical: compared component by component
+// so that "/models/a" is not taken to contain "/models/ab".
 bool is_inside(const fs::path& folder, const fs::path& path) {
   auto [f, p] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
   return f == folder.end() && p != path.end();
@@ -30,8 +29,8 @@ bool is_inside(const fs::path& folder, const fs::path& path) {
 
 }  // namespace
 
-void read_external_data(const onnx::TensorProto& proto, const std::string& base_dir,
-                        const std::string& what, void* dst, size_t expected_bytes) {
+ExternalDataLocation locate_external_data(const onnx::TensorProto& proto, const std::string& base_dir,
+                                          const std::string& what, uint64_t expected_bytes) {
   std::string location;
   bool has_location = false, has_length = false;
   uint64_t offset = 0, length = 0;
@@ -67,15 +66,17 @@ void read_external_data(const onnx::TensorProto& proto, const std::string& base_
   // Symlinks are resolved before the containment check, so a link inside the folder that points
   // elsewhere is caught too.
   std::error_code ec;
-  fs::path folder = fs::weakly_canonical(fs::absolute(fs::path(base_dir), ec), ec);
+  fs::path folder = fs::absolute(fs::path(base_dir), ec);
+  if (!ec) folder = fs::weakly_canonical(folder, ec);
   if (ec) throw Error("cannot resolve the model's folder '" + base_dir + "': " + ec.message());
   fs::path file = fs::weakly_canonical(folder / relative, ec);
   if (ec) throw Error("cannot resolve external data location '" + location + "' of " + what + ": " + ec.message());
   if (!is_inside(folder, file))
     throw Error("external data location '" + location + "' of " + what + " escapes the model's folder");
-  if (!fs::exists(file, ec))
+  fs::file_status status = fs::status(file, ec);
+  if (ec || !fs::exists(status))
     throw Error("external data file '" + location + "' of " + what + " does not exist");
-  if (!fs::is_regular_file(file, ec))
+  if (!fs::is_regular_file(status))
     throw Error("external data location '" + location + "' of " + what + " is not a regular file");
   const uint64_t file_size = fs::file_size(file, ec);
   if (ec) throw Error("cannot read the size of external data file '" + location + "': " + ec.message());
@@ -90,14 +91,18 @@ void read_external_data(const onnx::TensorProto& proto, const std::string& base_
     throw Error("external data of " + what + " (" + std::to_string(expected_bytes) + " bytes at offset " +
                 std::to_string(offset) + ") runs past the end of '" + location + "' (" +
                 std::to_string(file_size) + " bytes)");
-  if (expected_bytes == 0) return;
-
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error("cannot open external data file '" + location + "' of " + what);
-  in.seekg(static_cast<std::streamoff>(offset));
-  in.read(static_cast<char*>(dst), static_cast<std::streamsize>(expected_bytes));
-  if (!in || static_cast<size_t>(in.gcount()) != expected_bytes)
-    throw Error("cannot read external data of " + what + " from '" + location + "'");
+  return {file, offset};
 }
 
-}  // namespace castnet::onnx_import
+void read_external_data(const ExternalDataLocation& where, const std::string& what, void* dst,
+                        uint64_t bytes) {
+  if (bytes == 0) return;
+  std::ifstream in(where.file, std::ios::binary);
+  if (!in) throw Error("cannot open external data file '" + where.file.string() + "' of " + what);
+  in.seekg(static_cast<std::streamoff>(where.offset));
+  in.read(static_cast<char*>(dst), static_cast<std::streamsize>(bytes));
+  if (!in || static_cast<uint64_t>(in.gcount()) != bytes)
+    throw Error("cannot read external data of " + what + " from '" + where.file.string() + "'");
+}
+
+}  // namespace castnet::onnx_io

@@ -28,6 +28,11 @@ std::string read_file_bytes(const std::string& path, size_t max_bytes) {
   return bytes;
 }
 
+std::string folder_of(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
 void write_file_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw Error("cannot open the file for writing", path);

@@ -13,6 +13,9 @@ constexpr size_t kMaxProtobufBytes = size_t{2} << 30;
 // file, larger than max_bytes, or unreadable.
 std::string read_file_bytes(const std::string& path, size_t max_bytes);
 
+// The folder holding `path` ("." for a bare file name): where its external data is looked up.
+std::string folder_of(const std::string& path);
+
 // Writes (replaces) a file. Throws castnet::Error naming `path` on failure.
 void write_file_bytes(const std::string& path, const std::string& bytes);
 

@@ -28,28 +28,33 @@ inline __m256 exp_ps(__m256 x) {
   return _mm256_mul_ps(p, _mm256_castsi256_ps(pow2n));
 }
 
-inline __m256 activate_ps(__m256 v, const GemmEpilogue& ep) {
-  switch (ep.activation) {
-    case GemmActivation::none: return v;
-    case GemmActivation::relu: return _mm256_max_ps(v, _mm256_setzero_ps());
-    case GemmActivation::clip:
-      return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(ep.clip_min)),
-                           _mm256_set1_ps(ep.clip_max));
-    case GemmActivation::leaky_relu: {
-      __m256 negative = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ);
-      return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(ep.leaky_alpha)), negative);
-    }
-    case GemmActivation::hard_swish: {
-      __m256 gate = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
-      gate = _mm256_min_ps(_mm256_max_ps(gate, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
-      return _mm256_mul_ps(v, gate);
-    }
-    case GemmActivation::sigmoid: {
-      __m256 e = exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), v));
-      return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-    }
+// The activation's constants, broadcast once per tile.
+struct ActivationConstants {
+  __m256 lo, hi, slope;
+  explicit ActivationConstants(const GemmEpilogue& ep)
+      : lo(_mm256_set1_ps(ep.clip_min)), hi(_mm256_set1_ps(ep.clip_max)),
+        slope(_mm256_set1_ps(ep.leaky_alpha)) {}
+};
+
+template <GemmActivation Act>
+__attribute__((always_inline)) inline __m256 activate_ps(__m256 v, const ActivationConstants& k) {
+  if constexpr (Act == GemmActivation::relu) {
+    return _mm256_max_ps(v, _mm256_setzero_ps());
+  } else if constexpr (Act == GemmActivation::clip) {
+    return _mm256_min_ps(_mm256_max_ps(v, k.lo), k.hi);
+  } else if constexpr (Act == GemmActivation::leaky_relu) {
+    __m256 negative = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ);
+    return _mm256_blendv_ps(v, _mm256_mul_ps(v, k.slope), negative);
+  } else if constexpr (Act == GemmActivation::hard_swish) {
+    __m256 gate = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
+    gate = _mm256_min_ps(_mm256_max_ps(gate, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
+    return _mm256_mul_ps(v, gate);
+  } else if constexpr (Act == GemmActivation::sigmoid) {
+    __m256 e = exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), v));
+    return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  } else {
+    return v;
   }
-  return v;
 }
 
 // A vmaskmov mask selecting lanes [0, n) of 8, n clamped to [0, 8].
@@ -59,52 +64,99 @@ inline __m256i lane_mask(ptrdiff_t n) {
                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-// Finishes the tile acc (rows [0, mr), columns [0, nr) of an MR × NV·8 block) into C.
-// Masked loads never touch memory past the edge.
-template <int MR, int NV>
-inline void store_tile(__m256 (&acc)[MR][NV], float* c, size_t ldc, size_t mr, size_t nr,
-                       float alpha, float beta, const GemmEpilogue* ep) {
+// Finishes the tile acc (rows [0, mr), columns [0, nr) of an MR × NV·8 block) into C, one
+// pass per step behind one test (see gemm_epilogue_avx512.h). Masked loads never touch memory
+// past the edge.
+template <int MR, int NV, bool HasEpilogue, GemmActivation Act>
+__attribute__((always_inline)) inline void finish_tile(__m256 (&acc)[MR][NV], float* c, size_t ldc,
+                                                       size_t mr, size_t nr, float alpha, float beta,
+                                                       const GemmEpilogue* ep) {
   __m256i mask[NV];
+#pragma GCC unroll 8
   for (int j = 0; j < NV; ++j) mask[j] = lane_mask(static_cast<ptrdiff_t>(nr) - 8 * j);
-  const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
-  const bool scale_alpha = alpha != 1.0f, read_c = beta != 0.0f;
-  const bool channels_on_rows = ep && ep->channel_axis == GemmChannelAxis::rows;
+  const size_t rows = mr < size_t(MR) ? mr : size_t(MR);
 
-  __m256 col_scale[NV], col_bias[NV];
-  for (int j = 0; j < NV; ++j) col_scale[j] = col_bias[j] = _mm256_setzero_ps();
-  if (ep && !channels_on_rows) {
-    for (int j = 0; j < NV; ++j) {
-      col_scale[j] = ep->scale ? _mm256_maskload_ps(ep->scale + 8 * j, mask[j]) : _mm256_set1_ps(1.0f);
-      col_bias[j] = ep->bias ? _mm256_maskload_ps(ep->bias + 8 * j, mask[j]) : _mm256_setzero_ps();
+  if (alpha != 1.0f) {
+    const __m256 valpha = _mm256_set1_ps(alpha);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[i][j] = _mm256_mul_ps(acc[i][j], valpha);
+  }
+  if (beta != 0.0f) {
+    const __m256 vbeta = _mm256_set1_ps(beta);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      if (size_t(i) >= rows) break;
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j)
+        acc[i][j] = _mm256_fmadd_ps(vbeta, _mm256_maskload_ps(c + i * ldc + 8 * j, mask[j]), acc[i][j]);
     }
   }
-
+  if constexpr (HasEpilogue) {
+    const float* scale = ep->scale;
+    const float* bias = ep->bias;
+    if (scale || bias) {
+      if (ep->channel_axis == GemmChannelAxis::rows) {
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) {
+          if (size_t(i) >= rows) break;
+          const __m256 s = scale ? _mm256_set1_ps(scale[i]) : _mm256_set1_ps(1.0f);
+          const __m256 b = bias ? _mm256_set1_ps(bias[i]) : _mm256_setzero_ps();
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) acc[i][j] = _mm256_fmadd_ps(acc[i][j], s, b);
+        }
+      } else {
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) {
+          const __m256 s = scale ? _mm256_maskload_ps(scale + 8 * j, mask[j]) : _mm256_set1_ps(1.0f);
+          const __m256 b = bias ? _mm256_maskload_ps(bias + 8 * j, mask[j]) : _mm256_setzero_ps();
+#pragma GCC unroll 16
+          for (int i = 0; i < MR; ++i) acc[i][j] = _mm256_fmadd_ps(acc[i][j], s, b);
+        }
+      }
+    }
+    if (const float* residual = ep->residual) {
+      const size_t ld = ep->residual_ld;
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        if (size_t(i) >= rows) break;
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j)
+          acc[i][j] = _mm256_add_ps(acc[i][j], _mm256_maskload_ps(residual + i * ld + 8 * j, mask[j]));
+      }
+    }
+    if constexpr (Act != GemmActivation::none) {
+      const ActivationConstants constants(*ep);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) acc[i][j] = activate_ps<Act>(acc[i][j], constants);
+    }
+  }
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
-    if (static_cast<size_t>(i) >= mr) break;
-    float* ci = c + i * ldc;
-    __m256 row_scale = _mm256_set1_ps(1.0f), row_bias = _mm256_setzero_ps();
-    if (channels_on_rows) {
-      if (ep->scale) row_scale = _mm256_set1_ps(ep->scale[i]);
-      if (ep->bias) row_bias = _mm256_set1_ps(ep->bias[i]);
-    }
+    if (size_t(i) >= rows) break;
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) {
-      __m256 v = acc[i][j];
-      if (scale_alpha) v = _mm256_mul_ps(v, valpha);
-      if (read_c) v = _mm256_fmadd_ps(vbeta, _mm256_maskload_ps(ci + 8 * j, mask[j]), v);
-      if (ep) {
-        if (channels_on_rows) {
-          v = _mm256_fmadd_ps(v, row_scale, row_bias);
-        } else {
-          v = _mm256_fmadd_ps(v, col_scale[j], col_bias[j]);
-        }
-        if (ep->residual)
-          v = _mm256_add_ps(v, _mm256_maskload_ps(ep->residual + i * ep->residual_ld + 8 * j, mask[j]));
-        v = activate_ps(v, *ep);
-      }
-      _mm256_maskstore_ps(ci + 8 * j, mask[j], v);
-    }
+    for (int j = 0; j < NV; ++j) _mm256_maskstore_ps(c + i * ldc + 8 * j, mask[j], acc[i][j]);
+  }
+}
+
+template <int MR, int NV>
+__attribute__((always_inline)) inline void store_tile(__m256 (&acc)[MR][NV], float* c, size_t ldc,
+                                                      size_t mr, size_t nr, float alpha, float beta,
+                                                      const GemmEpilogue* ep) {
+  using A = GemmActivation;
+  if (!ep) return finish_tile<MR, NV, false, A::none>(acc, c, ldc, mr, nr, alpha, beta, ep);
+  switch (ep->activation) {
+    case A::none: return finish_tile<MR, NV, true, A::none>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::relu: return finish_tile<MR, NV, true, A::relu>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::clip: return finish_tile<MR, NV, true, A::clip>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::leaky_relu:
+      return finish_tile<MR, NV, true, A::leaky_relu>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::hard_swish:
+      return finish_tile<MR, NV, true, A::hard_swish>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::sigmoid: return finish_tile<MR, NV, true, A::sigmoid>(acc, c, ldc, mr, nr, alpha, beta, ep);
   }
 }
 

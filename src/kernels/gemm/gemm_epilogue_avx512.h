@@ -32,28 +32,33 @@ inline __m512 exp_ps(__m512 x) {
   return _mm512_scalef_ps(p, n);
 }
 
-inline __m512 activate_ps(__m512 v, const GemmEpilogue& ep) {
-  switch (ep.activation) {
-    case GemmActivation::none: return v;
-    case GemmActivation::relu: return _mm512_max_ps(v, _mm512_setzero_ps());
-    case GemmActivation::clip:
-      return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(ep.clip_min)),
-                           _mm512_set1_ps(ep.clip_max));
-    case GemmActivation::leaky_relu: {
-      __mmask16 negative = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
-      return _mm512_mask_mul_ps(v, negative, v, _mm512_set1_ps(ep.leaky_alpha));
-    }
-    case GemmActivation::hard_swish: {
-      __m512 gate = _mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
-      gate = _mm512_min_ps(_mm512_max_ps(gate, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
-      return _mm512_mul_ps(v, gate);
-    }
-    case GemmActivation::sigmoid: {
-      __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), v));
-      return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
-    }
+// The activation's constants, broadcast once per tile.
+struct ActivationConstants {
+  __m512 lo, hi, slope;
+  explicit ActivationConstants(const GemmEpilogue& ep)
+      : lo(_mm512_set1_ps(ep.clip_min)), hi(_mm512_set1_ps(ep.clip_max)),
+        slope(_mm512_set1_ps(ep.leaky_alpha)) {}
+};
+
+template <GemmActivation Act>
+__attribute__((always_inline)) inline __m512 activate_ps(__m512 v, const ActivationConstants& k) {
+  if constexpr (Act == GemmActivation::relu) {
+    return _mm512_max_ps(v, _mm512_setzero_ps());
+  } else if constexpr (Act == GemmActivation::clip) {
+    return _mm512_min_ps(_mm512_max_ps(v, k.lo), k.hi);
+  } else if constexpr (Act == GemmActivation::leaky_relu) {
+    __mmask16 negative = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+    return _mm512_mask_mul_ps(v, negative, v, k.slope);
+  } else if constexpr (Act == GemmActivation::hard_swish) {
+    __m512 gate = _mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+    gate = _mm512_min_ps(_mm512_max_ps(gate, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
+    return _mm512_mul_ps(v, gate);
+  } else if constexpr (Act == GemmActivation::sigmoid) {
+    __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), v));
+    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+  } else {
+    return v;
   }
-  return v;
 }
 
 // Lanes [0, n) of a 16-lane vector, n clamped to [0, 16].
@@ -64,55 +69,100 @@ inline __mmask16 lane_mask(ptrdiff_t n) {
 }
 
 // Finishes the tile acc (rows [0, mr), columns [0, nr) of an MR × NV·16 block) into C:
-// alpha/beta, then the epilogue, then masked stores. Full and edge tiles take the same path:
-// a full mask costs nothing extra on a store.
-template <int MR, int NV>
-inline void store_tile(__m512 (&acc)[MR][NV], float* c, size_t ldc, size_t mr, size_t nr,
-                       float alpha, float beta, const GemmEpilogue* ep) {
+// alpha/beta, then the epilogue, then masked stores. Each step is one pass over the whole tile
+// (all in registers) behind one test, so the per-vector code carries no branches; the activation
+// is a template parameter for the same reason. Full and edge tiles take the same path: a full
+// mask costs nothing extra, and masked loads never touch memory past the edge.
+template <int MR, int NV, bool HasEpilogue, GemmActivation Act>
+__attribute__((always_inline)) inline void finish_tile(__m512 (&acc)[MR][NV], float* c, size_t ldc,
+                                                       size_t mr, size_t nr, float alpha, float beta,
+                                                       const GemmEpilogue* ep) {
   __mmask16 mask[NV];
+#pragma GCC unroll 8
   for (int j = 0; j < NV; ++j) mask[j] = lane_mask(static_cast<ptrdiff_t>(nr) - 16 * j);
-  const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
-  const bool scale_alpha = alpha != 1.0f, read_c = beta != 0.0f;
-  const bool channels_on_rows = ep && ep->channel_axis == GemmChannelAxis::rows;
+  const size_t rows = mr < size_t(MR) ? mr : size_t(MR);
 
-  // Column-channel parameters do not depend on the row: load them once.
-  __m512 col_scale[NV], col_bias[NV];
-  for (int j = 0; j < NV; ++j) col_scale[j] = col_bias[j] = _mm512_setzero_ps();
-  if (ep && !channels_on_rows) {
-    for (int j = 0; j < NV; ++j) {
-      col_scale[j] = ep->scale ? _mm512_maskz_loadu_ps(mask[j], ep->scale + 16 * j)
-                               : _mm512_set1_ps(1.0f);
-      col_bias[j] = ep->bias ? _mm512_maskz_loadu_ps(mask[j], ep->bias + 16 * j)
-                             : _mm512_setzero_ps();
+  if (alpha != 1.0f) {
+    const __m512 valpha = _mm512_set1_ps(alpha);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_mul_ps(acc[i][j], valpha);
+  }
+  if (beta != 0.0f) {
+    const __m512 vbeta = _mm512_set1_ps(beta);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      if (size_t(i) >= rows) break;
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j)
+        acc[i][j] = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[j], c + i * ldc + 16 * j), acc[i][j]);
     }
   }
-
+  if constexpr (HasEpilogue) {
+    const float* scale = ep->scale;
+    const float* bias = ep->bias;
+    if (scale || bias) {
+      if (ep->channel_axis == GemmChannelAxis::rows) {
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) {
+          if (size_t(i) >= rows) break;
+          const __m512 s = scale ? _mm512_set1_ps(scale[i]) : _mm512_set1_ps(1.0f);
+          const __m512 b = bias ? _mm512_set1_ps(bias[i]) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_fmadd_ps(acc[i][j], s, b);
+        }
+      } else {
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) {
+          const __m512 s = scale ? _mm512_maskz_loadu_ps(mask[j], scale + 16 * j) : _mm512_set1_ps(1.0f);
+          const __m512 b = bias ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+          for (int i = 0; i < MR; ++i) acc[i][j] = _mm512_fmadd_ps(acc[i][j], s, b);
+        }
+      }
+    }
+    if (const float* residual = ep->residual) {
+      const size_t ld = ep->residual_ld;
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        if (size_t(i) >= rows) break;
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j)
+          acc[i][j] = _mm512_add_ps(acc[i][j], _mm512_maskz_loadu_ps(mask[j], residual + i * ld + 16 * j));
+      }
+    }
+    if constexpr (Act != GemmActivation::none) {
+      const ActivationConstants constants(*ep);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) acc[i][j] = activate_ps<Act>(acc[i][j], constants);
+    }
+  }
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
-    if (static_cast<size_t>(i) >= mr) break;
-    float* ci = c + i * ldc;
-    __m512 row_scale = _mm512_set1_ps(1.0f), row_bias = _mm512_setzero_ps();
-    if (channels_on_rows) {
-      if (ep->scale) row_scale = _mm512_set1_ps(ep->scale[i]);
-      if (ep->bias) row_bias = _mm512_set1_ps(ep->bias[i]);
-    }
+    if (size_t(i) >= rows) break;
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) {
-      __m512 v = acc[i][j];
-      if (scale_alpha) v = _mm512_mul_ps(v, valpha);
-      if (read_c) v = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[j], ci + 16 * j), v);
-      if (ep) {
-        if (channels_on_rows) {
-          v = _mm512_fmadd_ps(v, row_scale, row_bias);
-        } else {
-          v = _mm512_fmadd_ps(v, col_scale[j], col_bias[j]);
-        }
-        if (ep->residual)
-          v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], ep->residual + i * ep->residual_ld + 16 * j));
-        v = activate_ps(v, *ep);
-      }
-      _mm512_mask_storeu_ps(ci + 16 * j, mask[j], v);
-    }
+    for (int j = 0; j < NV; ++j) _mm512_mask_storeu_ps(c + i * ldc + 16 * j, mask[j], acc[i][j]);
+  }
+}
+
+template <int MR, int NV>
+__attribute__((always_inline)) inline void store_tile(__m512 (&acc)[MR][NV], float* c, size_t ldc,
+                                                      size_t mr, size_t nr, float alpha, float beta,
+                                                      const GemmEpilogue* ep) {
+  using A = GemmActivation;
+  if (!ep) return finish_tile<MR, NV, false, A::none>(acc, c, ldc, mr, nr, alpha, beta, ep);
+  switch (ep->activation) {
+    case A::none: return finish_tile<MR, NV, true, A::none>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::relu: return finish_tile<MR, NV, true, A::relu>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::clip: return finish_tile<MR, NV, true, A::clip>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::leaky_relu:
+      return finish_tile<MR, NV, true, A::leaky_relu>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::hard_swish:
+      return finish_tile<MR, NV, true, A::hard_swish>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::sigmoid: return finish_tile<MR, NV, true, A::sigmoid>(acc, c, ldc, mr, nr, alpha, beta, ep);
   }
 }
 

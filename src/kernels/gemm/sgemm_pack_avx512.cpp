@@ -14,19 +14,30 @@ namespace {
 using avx512::lane_mask;
 
 // Element (i, k), i along the panel, is src[k * ld + i]: each k step is a masked row copy.
+// Panels are packed four at a time, k inner: each source row is read in 512-byte runs (long
+// enough for the prefetcher) while only four destination streams are written (more, 8 KiB apart,
+// would collide in the same L1 sets).
 void pack_contiguous(size_t panel, size_t count, size_t kc, const float* src, size_t ld, float* dst) {
-  for (size_t p0 = 0; p0 < count; p0 += panel) {
-    const ptrdiff_t width = static_cast<ptrdiff_t>(std::min(panel, count - p0));
-    if (panel == 32 && width == 32) {
+  constexpr size_t kGroup = 4;
+  const size_t panels = (count + panel - 1) / panel;
+  for (size_t p0 = 0; p0 < panels; p0 += kGroup) {
+    const size_t group = std::min(kGroup, panels - p0);
+    if (panel == 32 && (p0 + group) * 32 <= count) {
       for (size_t k = 0; k < kc; ++k) {
-        const float* in = src + k * ld + p0;
-        _mm512_storeu_ps(dst + k * 32, _mm512_loadu_ps(in));
-        _mm512_storeu_ps(dst + k * 32 + 16, _mm512_loadu_ps(in + 16));
+        const float* in = src + k * ld + p0 * 32;
+        float* out = dst + p0 * 32 * kc + k * 32;
+        for (size_t p = 0; p < group; ++p) {
+          _mm512_storeu_ps(out + p * 32 * kc, _mm512_loadu_ps(in + p * 32));
+          _mm512_storeu_ps(out + p * 32 * kc + 16, _mm512_loadu_ps(in + p * 32 + 16));
+        }
       }
-    } else {
-      for (size_t k = 0; k < kc; ++k) {
-        const float* in = src + k * ld + p0;
-        float* out = dst + k * panel;
+      continue;
+    }
+    for (size_t k = 0; k < kc; ++k) {
+      for (size_t p = p0; p < p0 + group; ++p) {
+        const ptrdiff_t width = static_cast<ptrdiff_t>(std::min(panel, count - p * panel));
+        const float* in = src + k * ld + p * panel;
+        float* out = dst + p * panel * kc + k * panel;
         for (size_t g = 0; g < panel; g += 16) {
           const ptrdiff_t offset = static_cast<ptrdiff_t>(g);
           __m512 v = _mm512_maskz_loadu_ps(lane_mask(width - offset), in + g);
@@ -34,7 +45,6 @@ void pack_contiguous(size_t panel, size_t count, size_t kc, const float* src, si
         }
       }
     }
-    dst += panel * kc;
   }
 }
 
@@ -68,7 +78,32 @@ inline void transpose16x16(__m512 (&r)[16]) {
 }
 
 // Element (i, k), i along the panel, is src[i * ld + k]: 16 × 16 blocks transposed in registers.
+// Panels of width 8 take 16 source rows at a time (two panels per transpose, no wasted lanes);
+// other widths take up to 16 rows of one panel at a time.
 void pack_strided(size_t panel, size_t count, size_t kc, const float* src, size_t ld, float* dst) {
+  if (panel == 8) {
+    for (size_t i0 = 0; i0 < count; i0 += 16) {
+      const ptrdiff_t rows = static_cast<ptrdiff_t>(std::min<size_t>(16, count - i0));
+      float* out_lo = dst + (i0 / 8) * 8 * kc;  // panel of rows i0 .. i0 + 7
+      float* out_hi = out_lo + 8 * kc;          // panel of rows i0 + 8 .. i0 + 15, if any
+      for (size_t k0 = 0; k0 < kc; k0 += 16) {
+        const ptrdiff_t steps = static_cast<ptrdiff_t>(std::min<size_t>(16, kc - k0));
+        const __mmask16 load_mask = lane_mask(steps);
+        __m512 r[16];
+        for (ptrdiff_t i = 0; i < 16; ++i)
+          r[i] = i < rows ? _mm512_maskz_loadu_ps(load_mask, src + (i0 + i) * ld + k0)
+                          : _mm512_setzero_ps();
+        transpose16x16(r);
+        for (ptrdiff_t k = 0; k < steps; ++k) {
+          _mm256_storeu_ps(out_lo + (k0 + k) * 8, _mm512_castps512_ps256(r[k]));
+          if (rows > 8)
+            _mm256_storeu_ps(out_hi + (k0 + k) * 8,
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r[k]), 1)));
+        }
+      }
+    }
+    return;
+  }
   for (size_t p0 = 0; p0 < count; p0 += panel) {
     const ptrdiff_t width = static_cast<ptrdiff_t>(std::min(panel, count - p0));
     for (size_t g = 0; g < panel; g += 16) {

@@ -5,8 +5,8 @@
 
 namespace castnet::kernels {
 
-void sgemm_ukernel_4x8_generic(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                               size_t mr, size_t nr, float alpha, float beta,
+void sgemm_ukernel_4x8_generic(size_t kc, const float* a, const float* b, size_t b_stride,
+                               float* c, size_t ldc, size_t mr, size_t nr, float alpha, float beta,
                                const GemmEpilogue* ep) {
   constexpr size_t MR = 4, NR = 8;
   float acc[MR][NR] = {};
@@ -14,7 +14,7 @@ void sgemm_ukernel_4x8_generic(size_t kc, const float* a, const float* b, float*
     for (size_t i = 0; i < MR; ++i)
       for (size_t j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
     a += MR;
-    b += NR;
+    b += b_stride;
   }
 
   const bool channels_on_rows = ep && ep->channel_axis == GemmChannelAxis::rows;

@@ -1,0 +1,291 @@
+// Winograd convolution F(m×m, 3×3), m = 4 or 2, for 3×3 stride-1 convolutions on NCHWc.
+//
+// The output is cut into m×m tiles; each image's tiles (row-major) are processed in bands of
+// `band_` tiles whose transformed input V[position][icb][tile][B] and products
+// M[position][ocb][tile][B] fit in a per-thread buffer sized for L2. Per band:
+//   1. input transform: every α×α window (zero outside the input: padding, partial tiles) → V;
+//   2. for each of the α² positions, M = V · U (tiles × IC by IC × OC) with the NCHWc microkernel
+//      as a 1×1 convolution over an "image" of `band_` pixels, against that position's
+//      transformed filter, packed once at creation like a 1×1 conv's weights;
+//   3. output transform with bias, residual and activation, writing only the valid outputs.
+// F(4×4) does 36 products per 16 outputs where direct does 9 per output: 4× fewer
+// multiplications, paid for by the transforms and larger filters (36 vs 9 values per pair of
+// channels, which is why it needs enough channels and tiles to win).
+//
+// When there are fewer bands than threads (small images at batch 1), work items also split the
+// output channels; the items of one band that land on one thread share its input transform.
+#include "ops/conv/conv_winograd_nchwc.h"
+
+#include <castnet/error.h>
+
+#include "core/aligned.h"
+#include "ir/conv_params.h"
+#include "kernels/config/conv_config.h"
+#include "kernels/winograd/winograd_config.h"
+#include "kernels/winograd/winograd_filter_transform.h"
+#include "ops/conv/conv_geometry.h"
+#include "ops/conv/nchwc_conv_kernel.h"
+#include "ops/conv/nchwc_weight_packing.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <cstdio>
+#include <ctime>
+
+namespace castnet::ops {
+namespace {
+
+uint64_t g_cycles[3];  // TEMP
+uint64_t tnow() { timespec ts; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); return ts.tv_sec * 1000000000ull + ts.tv_nsec; }
+struct Dump { ~Dump() { if (getenv("WINO_DUMP")) fprintf(stderr, "in %.0f gemm %.0f out %.0f ms\n", g_cycles[0]*1e-6, g_cycles[1]*1e-6, g_cycles[2]*1e-6); } } g_dump;
+// Bytes of V + M per band that stay in L2: most of a Zen 4/5 or recent Intel core's L2
+// (1–2 MiB), the rest left for the filter slice and the output lines.
+const double kBandBytes = getenv("WINO_BAND_KB") ? atoi(getenv("WINO_BAND_KB")) * 1024 : 768 * 1024;  // TEMP
+// Upper bound on V + M per band (per thread) when a band spills to L3 anyway.
+constexpr double kMaxBandBytes = 8 << 20;
+
+class ConvWinogradNchwc final : public NchwcConvKernel {
+ public:
+  ConvWinogradNchwc(const NodeDesc& node, int tile)
+      : NchwcConvKernel(node, kernels::conv_nchwc_config(node.ctx->isa).block),
+        uk_(kernels::conv_nchwc_config(node.ctx->isa)),
+        wt_(kernels::winograd_transforms_config(node.ctx->isa, tile)),
+        threads_(node.ctx->pool->size()) {
+    if (wt_.block != uk_.block) throw Error("Winograd transforms and microkernel disagree on the NCHWc block");
+    m_ = wt_.tile;
+    alpha_ = wt_.alpha;
+    positions_ = alpha_ * alpha_;
+    tiles_w_ = div_ceil(d_.ow(), m_);
+    tiles_ = div_ceil(d_.oh(), m_) * tiles_w_;
+    total_tiles_ = d_.batch * tiles_;
+    groups_ = div_ceil(ocb_, uk_.nb_max);
+    choose_bands();
+
+    // U = G g Gᵀ per position, each packed like a 1×1 convolution's weights.
+    std::vector<float> u(static_cast<size_t>(positions_ * d_.out_channels * d_.in_channels));
+    kernels::winograd_filter_transform(node.constant_input(1)->data_as<float>(), d_.out_channels, d_.in_channels,
+                                       m_, u.data());
+    packed_.reserve(static_cast<size_t>(positions_));
+    for (int64_t p = 0; p < positions_; ++p)
+      packed_.push_back(pack_weights_nchwc(u.data() + p * d_.out_channels * d_.in_channels, d_.out_channels,
+                                           d_.in_channels, 1, B_, uk_.nb_max));
+    bias_ = padded_bias(node);
+  }
+
+  std::string algorithm() const override { return std::string("conv_") + wt_.name; }
+  size_t scratch_bytes() const override { return static_cast<size_t>(threads_) * thread_floats() * sizeof(float); }
+
+  void compute(const float* in, float* out, const float* residual, void* scratch, ThreadPool& pool) const override {
+    const int64_t items = bands_ * oc_splits_;
+    pool.parallel_for(items, [&](int64_t begin, int64_t end, int thread) {
+      float* v = static_cast<float*>(scratch) + static_cast<size_t>(thread) * thread_floats();
+      float* m = v + v_floats();
+      int64_t transformed = -1;  // the band whose input is in v
+      for (int64_t item = begin; item < end; ++item) {
+        const int64_t split = item % oc_splits_, band = item / oc_splits_;
+        const int64_t t0 = band * band_, t1 = std::min(total_tiles_, t0 + band_);
+        uint64_t c0 = tnow();
+        if (band != transformed) {
+          transform_input(in, v, t0, t1);
+          transformed = band;
+        }
+        uint64_t c1 = tnow();
+        const int64_t g0 = split * groups_ / oc_splits_, g1 = (split + 1) * groups_ / oc_splits_;
+        multiply(v, m, t1 - t0, g0, g1);
+        uint64_t c2 = tnow();
+        transform_output(m, out, residual, t0, t1, g0 * uk_.nb_max, std::min(ocb_, g1 * uk_.nb_max));
+        uint64_t c3 = tnow();
+        g_cycles[0] += c1 - c0; g_cycles[1] += c2 - c1; g_cycles[2] += c3 - c2;
+      }
+    });
+  }
+
+ private:
+  // Tiles are numbered over the whole batch (image, tile row, tile column), so a band may span
+  // images: small images at batch > 1 still amortise each pass over the filters.
+  //
+  // Band size, from the traffic beyond L2 per run: each band streams every transformed filter
+  // once (positions·IC·OC floats), and a band whose V + M outgrow L2 also writes and re-reads
+  // them through L3. Two candidates: the largest band that stays in L2 (small channel counts,
+  // where the filters are cheap and V/M per tile are not) and the largest band under
+  // kMaxBandBytes (large channel counts, where filter traffic dominates). Bands are then evened
+  // out so the last is not a sliver, and with fewer bands than threads the output channels are
+  // split too (each split re-transforms its band's input, which is cheap next to the products).
+  void choose_bands() {
+    const int64_t mr = uk_.mr_max, total = total_tiles_;
+    const double per_tile = static_cast<double>(positions_ * (icb_ + ocb_) * B_ * sizeof(float));
+    const double filters = static_cast<double>(positions_ * icb_ * ocb_ * B_ * B_ * sizeof(float));
+    auto fit = [&](double bytes) {
+      int64_t t = static_cast<int64_t>(bytes / per_tile) / mr * mr;
+      return std::clamp<int64_t>(t, std::min(mr, total), total);
+    };
+    const int64_t small = fit(kBandBytes), large = fit(kMaxBandBytes);
+    auto traffic = [&](int64_t t) {
+      double spill = static_cast<double>(t) * per_tile > kBandBytes ? 2 * per_tile * static_cast<double>(total) : 0;
+      return static_cast<double>(div_ceil(total, t)) * filters + spill;
+    };
+    int64_t band = traffic(large) < traffic(small) ? large : small;
+    oc_splits_ = 1;
+    if (threads_ > 1 && div_ceil(total, band) < threads_) {
+      oc_splits_ = std::min(groups_, div_ceil(threads_, div_ceil(total, band)));
+      const int64_t want_bands = div_ceil(threads_, oc_splits_);
+      if (div_ceil(total, band) < want_bands) band = std::max<int64_t>(1, div_ceil(total, want_bands));
+    }
+    const int64_t bands = div_ceil(total, band);
+    band_ = std::min(band, div_ceil(div_ceil(total, bands), mr) * mr);
+    bands_ = div_ceil(total, band_);
+  }
+
+  size_t v_floats() const { return static_cast<size_t>(positions_ * icb_ * band_ * B_); }
+  size_t m_floats() const { return static_cast<size_t>(positions_ * ocb_ * band_ * B_); }
+  size_t thread_floats() const { return align_up(v_floats() + m_floats(), kAlignment / sizeof(float)); }
+
+  // V[p][icb][t − t0] for tiles [t0, t1), one run of tiles per tile row.
+  void transform_input(const float* in, float* v, int64_t t0, int64_t t1) const {
+    const int64_t IH = d_.ih(), IW = d_.iw(), B = B_;
+    kernels::WinogradInputArgs a;
+    a.ih = IH;
+    a.iw = IW;
+    a.v_pos_stride = icb_ * band_ * B;
+    a.v_tile_stride = B;
+    for (int64_t icb = 0; icb < icb_; ++icb) {
+      for (int64_t t = t0; t < t1;) {
+        const int64_t n = t / tiles_, th = t % tiles_ / tiles_w_, tw = t % tiles_w_;
+        a.plane = in + (n * icb_ + icb) * IH * IW * B;
+        const int64_t run = std::min(t1 - t, tiles_w_ - tw);
+        a.row = th * m_ - d_.pad_begin[0];
+        a.col = tw * m_ - d_.pad_begin[1];
+        a.tiles = static_cast<size_t>(run);
+        a.v = v + (icb * band_ + (t - t0)) * B;
+        wt_.input(a);
+        t += run;
+      }
+    }
+  }
+
+  // M[p][ocb][t] = Σ_icb V[p][icb][t] · U[p] for output-channel groups [g0, g1).
+  void multiply(const float* v, float* m, int64_t tiles, int64_t g0, int64_t g1) const {
+    const int64_t B = B_;
+    kernels::ConvNchwcArgs a;
+    a.in_pixel_stride = B;
+    a.in_icb_stride = band_ * B;
+    a.icb_count = static_cast<size_t>(icb_);
+    a.out_pixel_stride = B;
+    a.out_ocb_stride = band_ * B;
+    for (int64_t p = 0; p < positions_; ++p) {
+      const float* vp = v + p * icb_ * band_ * B;
+      const PackedConvWeights& w = packed_[static_cast<size_t>(p)];
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t nb = std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max);
+        a.w = w.data.as<float>() + w.group_offset[static_cast<size_t>(g)];
+        a.w_ic_stride = nb * B;
+        a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * nb * B;
+        float* mg = m + (p * ocb_ + g * uk_.nb_max) * band_ * B;
+        for (int64_t t = 0; t < tiles; t += uk_.mr_max) {
+          const int64_t mr = std::min<int64_t>(uk_.mr_max, tiles - t);
+          a.in = vp + t * B;
+          a.out = mg + t * B;
+          uk_.stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
+        }
+      }
+    }
+  }
+
+  // Output blocks [ocb0, ocb1) of tiles [t0, t1) from M, with the post-ops.
+  void transform_output(const float* m, float* out, const float* residual, int64_t t0, int64_t t1, int64_t ocb0,
+                        int64_t ocb1) const {
+    const int64_t OH = d_.oh(), OW = d_.ow(), B = B_;
+    kernels::WinogradOutputArgs a;
+    a.m_pos_stride = ocb_ * band_ * B;
+    a.m_tile_stride = B;
+    a.out_row_stride = OW * B;
+    for (int64_t ocb = ocb0; ocb < ocb1; ++ocb) {
+      a.post = post_ops(bias_.data() + ocb * B);
+      for (int64_t t = t0; t < t1;) {
+        const int64_t n = t / tiles_, th = t % tiles_ / tiles_w_, tw = t % tiles_w_;
+        const int64_t plane = (n * ocb_ + ocb) * OH * OW * B;
+        const int64_t run = std::min(t1 - t, tiles_w_ - tw);
+        const int64_t offset = plane + (th * m_ * OW + tw * m_) * B;
+        a.m = m + (ocb * band_ + (t - t0)) * B;
+        a.tiles = static_cast<size_t>(run);
+        a.out = out + offset;
+        a.post.residual = residual ? residual + offset : nullptr;
+        a.rows = static_cast<size_t>(std::min<int64_t>(m_, OH - th * m_));
+        a.cols = static_cast<size_t>(OW - tw * m_);
+        wt_.output(a);
+        t += run;
+      }
+    }
+  }
+
+  const kernels::ConvNchwcUkernel& uk_;
+  const kernels::WinogradTransforms& wt_;
+  int64_t threads_;
+  int64_t m_ = 0, alpha_ = 0, positions_ = 0;
+  int64_t tiles_w_ = 0, tiles_ = 0;      // per image
+  int64_t total_tiles_ = 0;              // over the batch
+  int64_t band_ = 0, bands_ = 0;         // tiles per band, bands
+  int64_t groups_ = 0, oc_splits_ = 1;   // microkernel output-channel groups; splits per band
+  std::vector<PackedConvWeights> packed_;  // per position
+  std::vector<float> bias_;
+};
+
+constexpr const char* kF4Name = "conv_winograd_f4x3";
+constexpr const char* kF2Name = "conv_winograd_f2x3";
+
+// CASTNET_CONV_ALGO=<implementation name> forces one convolution algorithm where it can run;
+// null when unset or empty.
+const char* forced_algorithm() {
+  const char* v = std::getenv("CASTNET_CONV_ALGO");
+  return v && *v ? v : nullptr;
+}
+
+// Whether the node is a convolution Winograd can compute: 3×3, stride 1, dilation 1, group 1,
+// 2-d, f32, constant weights (and bias).
+bool winograd_can_run(const NodeDesc& node, ConvDesc& d) {
+  if ((node.op_type() != "Conv" && node.op_type() != "FusedConv") || node.ctx->isa == Isa::reference) return false;
+  if (!node.has_input(0) || !node.constant_input(1) || (node.has_input(2) && !node.constant_input(2))) return false;
+  const ir::Value& x = node.input(0);
+  const ir::Value& w = node.input(1);
+  if (x.dtype != DType::f32 || x.shape.size() != 4 || w.shape.size() != 4) return false;
+  if (w.dtype != DType::f32 || w.shape[2] != 3 || w.shape[3] != 3) return false;
+  try {
+    d = ir::conv_desc_from_attrs(node.attrs(), x.shape, w.shape);
+  } catch (const Error&) {
+    return false;  // the reference reports the geometry error
+  }
+  return d.rank == 2 && d.groups == 1 && d.kh() == 3 && d.kw() == 3 && d.stride[0] == 1 && d.stride[1] == 1 &&
+         d.dilation[0] == 1 && d.dilation[1] == 1;
+}
+
+// Cost rule for F(4×4): the transforms and 4× larger filters pay off once both channel counts
+// fill a couple of blocks and the output has at least one whole tile.
+bool applicable_f4(const NodeDesc& node) {
+  ConvDesc d;
+  if (!winograd_can_run(node, d)) return false;
+  if (const char* forced = forced_algorithm()) return std::strcmp(forced, kF4Name) == 0;
+  return d.in_channels >= 32 && d.out_channels >= 32 && d.oh() >= 4 && d.ow() >= 4;
+}
+
+// F(2×2) runs only when forced (see the report in docs for the measured ranges).
+bool applicable_f2(const NodeDesc& node) {
+  ConvDesc d;
+  if (!winograd_can_run(node, d)) return false;
+  if (const char* forced = forced_algorithm()) return std::strcmp(forced, kF2Name) == 0;
+  return false;
+}
+
+std::unique_ptr<OpKernel> create_f4(const NodeDesc& node) { return std::make_unique<ConvWinogradNchwc>(node, 4); }
+std::unique_ptr<OpKernel> create_f2(const NodeDesc& node) { return std::make_unique<ConvWinogradNchwc>(node, 2); }
+
+}  // namespace
+
+void add_conv_winograd_nchwc(std::vector<OpImplementation>& out) {
+  for (const char* op : {"Conv", "FusedConv"}) {
+    out.push_back({op, kF4Name, false, &applicable_f4, &create_f4});
+    out.push_back({op, kF2Name, false, &applicable_f2, &create_f2});
+  }
+}
+
+}  // namespace castnet::ops
