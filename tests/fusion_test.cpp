@@ -145,3 +145,32 @@ TEST(Fusion, SmallChannelConvChainUsesIm2colOnBlockedInput) {
   y = b.conv(y, 2, 3, 1, 2, "conv2");
   expect_matches_reference(b.finish({x}, {y}), 2);
 }
+
+TEST(Fusion, UserRulesLevelsPatternsAndFrozenNodes) {
+  auto build = [] {
+    Builder b;
+    ir::ValueId x = b.value("x", {1, 8, 6, 6});
+    ir::ValueId r = b.value("r", {1, 8, 6, 6});
+    ir::ValueId y = b.conv(x, 8, 8, 1, 1, "conv");
+    y = b.node("Add", {y, r}, "add");
+    y = b.node("Relu", {y}, "relu");
+    return b.finish({x, r}, {y});
+  };
+  Model m = build();
+  auto kernel_steps = [&](Options o) {
+    Session s(m, o);
+    int k = 0;
+    for (const auto& st : s.impl().plan().steps) k += st.op_type != "Reorder";
+    return k;
+  };
+  EXPECT_EQ(kernel_steps(Options{.threads = 1}), 1);                                 // conv+add+relu
+  EXPECT_EQ(kernel_steps(Options{.threads = 1, .fuse_level = 0}), 3);                // nothing fused
+  EXPECT_EQ(kernel_steps(Options{.threads = 1, .fuse_ops = "-conv_add"}), 3);        // add blocks the chain
+  EXPECT_EQ(kernel_steps(Options{.threads = 1, .fuse_ops = "-conv_activation"}), 2); // conv+add, relu
+  EXPECT_EQ(kernel_steps(Options{.threads = 1, .no_fuse = {"relu"}}), 2);            // relu left alone
+  EXPECT_EQ(kernel_steps(Options{.threads = 1, .no_fuse = {"conv"}}), 3);            // conv untouched
+  EXPECT_EQ(kernel_steps(Options{.threads = 1, .fuse_level = 0, .fuse_ops = "+conv_add"}), 2);
+  EXPECT_THROW(Session(m, Options{.fuse_ops = "-nonsense"}), Error);
+  EXPECT_THROW(Session(m, Options{.fuse_level = 7}), Error);
+  expect_matches_reference(m, 1);
+}

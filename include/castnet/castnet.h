@@ -37,11 +37,19 @@ struct Options {
   int64_t batch = 0;         // > 0: overrides the first dimension of every input
   std::map<std::string, Shape> input_shapes;  // full shape overrides, by input name
   bool verbose = false;      // print each chosen algorithm (also CASTNET_VERBOSE=1)
-  // Graph rewriting: 0 none, 1 BatchNorm folding + Conv/Add/activation epilogues, 2 and 3
-  // reserved for block fusion (depthwise-separable, bottleneck). The reference ISA always runs
-  // the graph as written.
+  // Graph rewriting. Level 0: none; 1: fold_batchnorm, conv_add, conv_activation; 2: + block
+  // fusion (depthwise-separable, inverted residual); 3: + bottleneck. The reference ISA always
+  // runs the graph as written.
   int fuse_level = 3;
+  // Patterns to switch on or off on top of the level: comma-separated names, each optionally
+  // prefixed '-' (off) or '+' (on), e.g. "-conv_add". See fusion_patterns().
+  std::string fuse_ops;
+  // Nodes (by name) that no rewrite may touch, e.g. the classifier head.
+  std::vector<std::string> no_fuse;
 };
+
+// The fusion patterns Options::fuse_ops can name, with the level that enables each.
+std::vector<std::pair<std::string, int>> fusion_patterns();
 
 class Model {
  public:

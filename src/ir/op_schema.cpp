@@ -21,6 +21,11 @@ Value& InferContext::output(size_t i) {
   return graph_.value(node_.outputs[i]);
 }
 
+const Value& InferContext::output(size_t i) const {
+  if (!has_output(i)) fail("output " + std::to_string(i) + " is missing");
+  return graph_.value(node_.outputs[i]);
+}
+
 const Tensor* InferContext::constant_input(size_t i) const {
   if (!has_input(i)) return nullptr;
   return graph_.value(node_.inputs[i]).constant.get();

@@ -27,6 +27,7 @@ class InferContext {
   bool has_input(size_t i) const { return node_.has_input(i); }
   const Value& input(size_t i) const;   // throws castnet::Error if absent
   Value& output(size_t i);              // throws castnet::Error if absent
+  const Value& output(size_t i) const;
   bool has_output(size_t i) const { return i < node_.outputs.size() && node_.outputs[i] != kNoValue; }
   // The constant value of input i, or null when it is not known at load time.
   const Tensor* constant_input(size_t i) const;

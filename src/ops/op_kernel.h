@@ -25,6 +25,7 @@ struct NodeDesc {
   std::vector<const ir::Value*> inputs;   // null for an omitted optional input
   std::vector<const ir::Value*> outputs;  // null for an omitted optional output
   const Context* ctx = nullptr;
+  int64_t opset = 17;  // the model's default-domain opset (semantics of some ops changed over time)
 
   const std::string& op_type() const { return node->op_type; }
   const std::string& name() const { return node->name; }

@@ -9,7 +9,7 @@
 
 namespace castnet::passes {
 
-int fold_batchnorm(ir::Graph& g, const CompileOptions&) {
+int fold_batchnorm(ir::Graph& g, const CompileOptions& options) {
   int folded = 0;
   auto consumers = g.consumers();
   auto producers = g.producers();
@@ -26,6 +26,7 @@ int fold_batchnorm(ir::Graph& g, const CompileOptions&) {
     if (pi < 0) continue;
     ir::Node& conv = g.nodes[static_cast<size_t>(pi)];
     if (conv.op_type != "Conv" || !conv.domain.empty() || conv.outputs.size() != 1) continue;
+    if (options.frozen(conv.name) || options.frozen(bn.name)) continue;
     if (consumers[static_cast<size_t>(x)].size() != 1 || is_output[static_cast<size_t>(x)]) continue;
     const ir::Value& wv = g.value(conv.inputs[1]);
     if (!wv.constant || wv.dtype != DType::f32) continue;

@@ -54,7 +54,7 @@ bool activation_attrs(const ir::Graph& g, const ir::Node& act, ir::Attributes& o
 
 }  // namespace
 
-int fuse_conv_postops(ir::Graph& g, const CompileOptions&) {
+int fuse_conv_postops(ir::Graph& g, const CompileOptions& options) {
   int fused = 0;
   auto producers = g.producers();
   auto consumers = g.consumers();
@@ -74,6 +74,7 @@ int fuse_conv_postops(ir::Graph& g, const CompileOptions&) {
     const ir::Value& y = g.value(conv.outputs[0]);
     if (y.dtype != DType::f32 || !y.has_shape || y.shape.size() != 4) continue;
     if (!conv_has_nchwc_kernel(g, conv)) continue;  // FusedConv exists only as NCHWc kernels
+    if (options.frozen(conv.name)) continue;
 
     ir::Node fusedn = conv;
     fusedn.op_type = "FusedConv";
@@ -83,7 +84,9 @@ int fuse_conv_postops(ir::Graph& g, const CompileOptions&) {
     int next = sole_reader(tail);
 
     // Residual add: Add(conv, other) or Add(other, conv), same shape.
-    if (next >= 0 && g.nodes[static_cast<size_t>(next)].op_type == "Add" && g.nodes[static_cast<size_t>(next)].domain.empty()) {
+    auto may_take = [&](int i) { return i >= 0 && !options.frozen(g.nodes[static_cast<size_t>(i)].name); };
+    if (options.enabled("conv_add") && may_take(next) && g.nodes[static_cast<size_t>(next)].op_type == "Add" &&
+        g.nodes[static_cast<size_t>(next)].domain.empty()) {
       ir::Node& add = g.nodes[static_cast<size_t>(next)];
       ir::ValueId other = add.inputs.size() == 2 ? (add.inputs[0] == tail ? add.inputs[1] : add.inputs[0]) : ir::kNoValue;
       if (other != ir::kNoValue && other != tail && g.value(other).has_shape && g.value(other).shape == y.shape &&
@@ -96,7 +99,8 @@ int fuse_conv_postops(ir::Graph& g, const CompileOptions&) {
       }
     }
     // Activation.
-    if (next >= 0 && activation_attrs(g, g.nodes[static_cast<size_t>(next)], fusedn.attrs)) {
+    if (options.enabled("conv_activation") && may_take(next) &&
+        activation_attrs(g, g.nodes[static_cast<size_t>(next)], fusedn.attrs)) {
       ir::Node& act = g.nodes[static_cast<size_t>(next)];
       fusedn.fused.push_back(act.name);
       removed[static_cast<size_t>(next)] = 1;

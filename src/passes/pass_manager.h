@@ -4,6 +4,7 @@
 #include "ir/graph.h"
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,24 @@ namespace castnet::passes {
 struct CompileOptions {
   bool verbose = false;
   int nchwc_block = 0;  // channel block of the NCHWc layout; 0 keeps every tensor plain
-  bool fold_batchnorm = true;
-  bool fuse_conv_postops = true;
+  std::set<std::string> patterns;      // enabled fusion patterns (see kFusionPatterns)
+  std::set<std::string> frozen_nodes;  // nodes no rewrite may touch
+
+  bool enabled(const std::string& pattern) const { return patterns.count(pattern) != 0; }
+  bool frozen(const std::string& node) const { return frozen_nodes.count(node) != 0; }
 };
+
+// Every fusion pattern with the level that turns it on.
+struct FusionPattern {
+  const char* name;
+  int level;
+  const char* description;
+};
+extern const FusionPattern kFusionPatterns[];
+extern const size_t kFusionPatternCount;
+
+// Enabled patterns for a level and a "+a,-b" list; throws castnet::Error for an unknown name.
+std::set<std::string> resolve_fusion_patterns(int level, const std::string& fuse_ops);
 
 struct Pass {
   std::string name;

@@ -16,6 +16,7 @@ ops::NodeDesc describe(const ir::Graph& g, const ir::Node& node, const Context& 
   ops::NodeDesc d;
   d.node = &node;
   d.ctx = &ctx;
+  d.opset = g.opset;
   for (ir::ValueId v : node.inputs) d.inputs.push_back(v == ir::kNoValue ? nullptr : &g.value(v));
   for (ir::ValueId v : node.outputs) d.outputs.push_back(v == ir::kNoValue ? nullptr : &g.value(v));
   return d;

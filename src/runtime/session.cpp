@@ -81,10 +81,9 @@ SessionImpl::SessionImpl(const Model& model, const Options& options)
   // The reference ISA runs the graph as written: the oracle every rewrite is checked against.
   passes::CompileOptions copts;
   copts.verbose = options_.verbose;
-  if (options_.fuse_level < 0 || options_.fuse_level > 3)
-    throw Error("fusion level must be 0..3, got " + std::to_string(options_.fuse_level));
-  copts.fold_batchnorm = ctx_.isa != Isa::reference && options_.fuse_level >= 1;
-  copts.fuse_conv_postops = ctx_.isa != Isa::reference && options_.fuse_level >= 1;
+  copts.patterns = passes::resolve_fusion_patterns(options_.fuse_level, options_.fuse_ops);
+  if (ctx_.isa == Isa::reference) copts.patterns.clear();
+  copts.frozen_nodes.insert(options_.no_fuse.begin(), options_.no_fuse.end());
   copts.nchwc_block = ctx_.isa == Isa::reference ? 0 : kernels::nchwc_block(ctx_.isa);
   passes::run_passes(graph_, copts);
 
@@ -218,6 +217,13 @@ void SessionImpl::release_memory(std::unique_ptr<RunMemory> m) const {
   if (!m) return;
   std::lock_guard<std::mutex> lock(memory_mu_);
   free_memory_.push_back(std::move(m));
+}
+
+std::vector<std::pair<std::string, int>> fusion_patterns() {
+  std::vector<std::pair<std::string, int>> r;
+  for (size_t i = 0; i < passes::kFusionPatternCount; ++i)
+    r.emplace_back(passes::kFusionPatterns[i].name, passes::kFusionPatterns[i].level);
+  return r;
 }
 
 // ---- public Session ----------------------------------------------------------------------------

@@ -93,6 +93,11 @@ void pack_strided(size_t panel, size_t count, size_t kc, const float* src, size_
         for (ptrdiff_t i = 0; i < 16; ++i)
           r[i] = i < rows ? _mm512_maskz_loadu_ps(load_mask, src + (i0 + i) * ld + k0)
                           : _mm512_setzero_ps();
+        // The same columns of the next 16 rows: 16 short streams are too many for the hardware
+        // prefetcher to follow on its own.
+        if (i0 + 32 <= count)
+          for (size_t i = 16; i < 32; ++i)
+            _mm_prefetch(reinterpret_cast<const char*>(src + (i0 + i) * ld + k0), _MM_HINT_T0);
         transpose16x16(r);
         for (ptrdiff_t k = 0; k < steps; ++k) {
           _mm256_storeu_ps(out_lo + (k0 + k) * 8, _mm512_castps512_ps256(r[k]));
