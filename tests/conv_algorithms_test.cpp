@@ -63,6 +63,8 @@ TEST(ConvAlgorithms, NamedEdgeCases) {
       make(1, 13, 37, 10, 9, 3, 2, 3, 1, 0, 1, 2, 0),       // asymmetric pads, stride 3
       make(3, 20, 130, 5, 5, 5, 5, 1, 1, 2, 2, 2, 2),       // oc = 130 (group tail), batch 3
       make(1, 16, 16, 4, 4, 3, 3, 1, 1, 0, 0, 0, 0),        // valid conv, tiny
+      make(1, 200, 40, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1),       // several input-channel chunks (K-blocking)
+      make(2, 1030, 24, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0),      // 1×1 with K chunks, batch 2
   };
   uint64_t seed = 1;
   for (const ConvDesc& d : cases) {

@@ -49,6 +49,10 @@ struct ConvNchwcArgs {
   ptrdiff_t out_pixel_stride = 0;  // B
   ptrdiff_t out_ocb_stride = 0;    // OH·OW·B
   ConvPostOps post;            // residual uses the output's strides
+  // K-blocking: when `accumulate`, the sums start from the values already in `out` (a previous
+  // chunk of input channels); post-ops are applied only when `last` (the final chunk).
+  bool accumulate = false;
+  bool last = true;
 };
 
 // mr in [1, mr_max], nb in [1, nb_max]. `pixel_step` is the input pixel stride in blocks the

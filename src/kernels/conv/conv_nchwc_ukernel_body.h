@@ -14,8 +14,13 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
   constexpr int B = V::kLanes;
   const ptrdiff_t px = PIXEL_STEP ? PIXEL_STEP * B : a.in_pixel_stride;
   typename V::Reg acc[MR][NB];
-  for (int m = 0; m < MR; ++m)
-    for (int j = 0; j < NB; ++j) acc[m][j] = V::zero();
+  if (a.accumulate) {
+    for (int m = 0; m < MR; ++m)
+      for (int j = 0; j < NB; ++j) acc[m][j] = V::load(a.out + j * a.out_ocb_stride + m * a.out_pixel_stride);
+  } else {
+    for (int m = 0; m < MR; ++m)
+      for (int j = 0; j < NB; ++j) acc[m][j] = V::zero();
+  }
 
   const float* in_icb = a.in;
   const float* w_icb = a.w;
@@ -46,6 +51,11 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
     w_icb += a.w_icb_stride;
   }
 
+  if (!a.last) {  // a partial sum over some input channels: stored raw
+    for (int j = 0; j < NB; ++j)
+      for (int m = 0; m < MR; ++m) V::store(a.out + j * a.out_ocb_stride + m * a.out_pixel_stride, acc[m][j]);
+    return;
+  }
   const castnet::kernels::ConvPostOps& post = a.post;
   for (int j = 0; j < NB; ++j) {
     typename V::Reg bias = post.bias ? V::load(post.bias + j * B) : V::zero();

@@ -20,7 +20,9 @@
 namespace castnet::ops {
 namespace {
 
-constexpr int64_t kPixelChunk = 96;  // output pixels per work item: a multiple of every MR
+constexpr int64_t kPixelChunk = 96;    // flat 1×1: output pixels per work item, a multiple of every MR
+constexpr int64_t kBandPixels = 192;    // other convs: about this many output pixels (whole rows) per item
+constexpr int64_t kWeightChunkBytes = 192 * 1024;  // packed weights per input-channel chunk (L2-resident)
 
 class ConvNchwcDirect final : public NchwcConvKernel {
  public:
@@ -45,23 +47,40 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     // Geometry, with the 1×1 flat case folded into one row.
     const int64_t IH = flat_ ? 1 : d_.ih(), IW = flat_ ? d_.in_spatial() : d_.iw();
     const int64_t OH = flat_ ? 1 : d_.oh(), OW = flat_ ? d_.out_spatial() : d_.ow();
-    const int64_t chunks = div_ceil(OW, kPixelChunk);
-    const int64_t items = d_.batch * groups_ * OH * chunks;
+    // A work item is a band of output pixels for one group of output blocks: whole rows, or a
+    // chunk of the single flat row. Within it, input channels are taken in chunks whose packed
+    // weights stay in L2 while every pixel of the band uses them (partial sums wait in the output).
+    const int64_t chunks = flat_ ? div_ceil(OW, kPixelChunk) : 1;
+    const int64_t band_rows = flat_ ? 1 : std::clamp<int64_t>(kBandPixels / OW, 1, OH);
+    const int64_t bands = flat_ ? chunks : div_ceil(OH, band_rows);
+    const int64_t items = d_.batch * groups_ * bands;
+    const int64_t icb_chunk = std::max<int64_t>(1, kWeightChunkBytes / weight_bytes_per_icb());
     pool.parallel_for(items, [&](int64_t begin, int64_t end, int) {
       for (int64_t item = begin; item < end; ++item) {
-        int64_t chunk = item % chunks;
-        int64_t rest = item / chunks;
-        int64_t oh = rest % OH;
-        rest /= OH;
-        int64_t g = rest % groups_;
-        int64_t n = rest / groups_;
-        row(in, out, residual, n, g, oh, chunk * kPixelChunk, std::min(OW, (chunk + 1) * kPixelChunk), IH, IW, OH, OW);
+        int64_t band = item % bands;
+        int64_t g = (item / bands) % groups_;
+        int64_t n = item / bands / groups_;
+        int64_t oh0 = flat_ ? 0 : band * band_rows, oh1 = flat_ ? 1 : std::min(OH, oh0 + band_rows);
+        int64_t ow0 = flat_ ? band * kPixelChunk : 0, ow1 = flat_ ? std::min(OW, ow0 + kPixelChunk) : OW;
+        for (int64_t kc = 0; kc < icb_; kc += icb_chunk) {
+          IcbRange r{kc, std::min(icb_chunk, icb_ - kc)};
+          for (int64_t oh = oh0; oh < oh1; ++oh) row(in, out, residual, r, n, g, oh, ow0, ow1, IH, IW, OH, OW);
+        }
       }
     });
   }
 
-  void row(const float* in, float* out, const float* residual, int64_t n, int64_t g, int64_t oh, int64_t ow_begin, int64_t ow_end,
-           int64_t IH, int64_t IW, int64_t OH, int64_t OW) const {
+  struct IcbRange {
+    int64_t begin, count;
+  };
+
+  // Packed weight bytes of one input-channel block for one group of output blocks.
+  int64_t weight_bytes_per_icb() const {
+    return d_.kh() * d_.kw() * B_ * std::min<int64_t>(uk_.nb_max, ocb_) * B_ * static_cast<int64_t>(sizeof(float));
+  }
+
+  void row(const float* in, float* out, const float* residual, IcbRange icb, int64_t n, int64_t g, int64_t oh,
+           int64_t ow_begin, int64_t ow_end, int64_t IH, int64_t IW, int64_t OH, int64_t OW) const {
     const int64_t KH = d_.kh(), KW = d_.kw();
     const int64_t sh = d_.stride[0], sw = d_.stride[1], dh = d_.dilation[0], dw = d_.dilation[1];
     const int64_t ph = flat_ ? 0 : d_.pad_begin[0], pw = flat_ ? 0 : d_.pad_begin[1];
@@ -73,7 +92,9 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     a.in_kw_stride = dw * B;
     a.in_kh_stride = dh * IW * B;
     a.in_icb_stride = IH * IW * B;
-    a.icb_count = static_cast<size_t>(icb_);
+    a.icb_count = static_cast<size_t>(icb.count);
+    a.accumulate = icb.begin > 0;
+    a.last = icb.begin + icb.count == icb_;
     a.w_ic_stride = nb * B;
     a.w_kw_stride = B * nb * B;
     a.w_kh_stride = KW * a.w_kw_stride;
@@ -88,8 +109,9 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     valid_taps(ih0, KH, dh, IH, kh_lo, kh_hi);
     a.kh_count = static_cast<size_t>(kh_hi - kh_lo);
 
-    const float* in_n = in + n * icb_ * IH * IW * B;
-    const float* w_g = packed_.data.as<float>() + packed_.group_offset[static_cast<size_t>(g)] + kh_lo * a.w_kh_stride;
+    const float* in_n = in + (n * icb_ + icb.begin) * IH * IW * B;
+    const float* w_g = packed_.data.as<float>() + packed_.group_offset[static_cast<size_t>(g)] +
+                       icb.begin * a.w_icb_stride + kh_lo * a.w_kh_stride;
     const int64_t out_offset = ((n * ocb_ + g * uk_.nb_max) * OH + oh) * OW * B;
     float* out_row = out + out_offset;
     const float* res_row = residual ? residual + out_offset : nullptr;

@@ -1,19 +1,19 @@
 // Winograd convolution F(m×m, 3×3), m = 4 or 2, for 3×3 stride-1 convolutions on NCHWc.
 //
-// The output is cut into m×m tiles; each image's tiles (row-major) are processed in bands of
-// `band_` tiles whose transformed input V[position][icb][tile][B] and products
-// M[position][ocb][tile][B] fit in a per-thread buffer sized for L2. Per band:
-//   1. input transform: every α×α window (zero outside the input: padding, partial tiles) → V;
-//   2. for each of the α² positions, M = V · U (tiles × IC by IC × OC) with the NCHWc microkernel
-//      as a 1×1 convolution over an "image" of `band_` pixels, against that position's
-//      transformed filter, packed once at creation like a 1×1 conv's weights;
+// The output is cut into m×m tiles, numbered over the whole batch (image, tile row, tile column),
+// and processed in bands of consecutive tiles. Per band:
+//   1. input transform: every α×α window (zero outside the input: padding, partial tiles) into
+//      V[position][icb][tile][B];
+//   2. for each of the α² positions, M[position] = V[position] · U[position] (tiles × IC by
+//      IC × OC) with the NCHWc microkernel as a 1×1 convolution over an "image" of `band` pixels,
+//      against that position's transformed filter, packed once at creation like a 1×1 conv's;
 //   3. output transform with bias, residual and activation, writing only the valid outputs.
 // F(4×4) does 36 products per 16 outputs where direct does 9 per output: 4× fewer
-// multiplications, paid for by the transforms and larger filters (36 vs 9 values per pair of
-// channels, which is why it needs enough channels and tiles to win).
+// multiplications (F(2×2): 2.25×), paid for by the transforms and by filters 4× (1.8×) larger,
+// which every band streams once. Whether that pays is the cost rule at the end of this file.
 //
-// When there are fewer bands than threads (small images at batch 1), work items also split the
-// output channels; the items of one band that land on one thread share its input transform.
+// With fewer bands than threads (small images at batch 1), work items also split the output
+// channels; the items of one band that land on one thread share its input transform.
 #include "ops/conv/conv_winograd_nchwc.h"
 
 #include <castnet/error.h>
@@ -30,20 +30,57 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <cstdio>
-#include <ctime>
 
 namespace castnet::ops {
 namespace {
 
-uint64_t g_cycles[3];  // TEMP
-uint64_t tnow() { timespec ts; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); return ts.tv_sec * 1000000000ull + ts.tv_nsec; }
-struct Dump { ~Dump() { if (getenv("WINO_DUMP")) fprintf(stderr, "in %.0f gemm %.0f out %.0f ms\n", g_cycles[0]*1e-6, g_cycles[1]*1e-6, g_cycles[2]*1e-6); } } g_dump;
-// Bytes of V + M per band that stay in L2: most of a Zen 4/5 or recent Intel core's L2
-// (1–2 MiB), the rest left for the filter slice and the output lines.
-const double kBandBytes = getenv("WINO_BAND_KB") ? atoi(getenv("WINO_BAND_KB")) * 1024 : 768 * 1024;  // TEMP
-// Upper bound on V + M per band (per thread) when a band spills to L3 anyway.
+// V + M bytes of a band that stays in L2: most of a Zen 4/5 or recent Intel core's L2
+// (1–2 MiB), the rest left for the filter slice being multiplied.
+constexpr double kL2BandBytes = 768 * 1024;
+// Upper bound on V + M per band (and thread) once a band spills to L3 anyway.
 constexpr double kMaxBandBytes = 8 << 20;
+
+// How the tiles of one run are cut into bands and work items.
+struct BandPlan {
+  int64_t band = 0;       // tiles per band (the last may have fewer)
+  int64_t bands = 0;
+  int64_t oc_splits = 1;  // work items per band, each a slice of the output-channel groups
+  int64_t padded_tiles = 0;  // Σ over bands of the tiles rounded up to whole microkernel rows
+};
+
+// Band size from the traffic beyond L2 per run: every band streams each transformed filter once
+// (positions·IC·OC floats), and a band whose V + M outgrow L2 also writes and re-reads them
+// through L3. Two candidates: the largest band that stays in L2 (small channel counts: filters
+// cheap, V/M per tile not) and the largest under kMaxBandBytes (large channel counts: filter
+// traffic dominates). Bands are evened out so the last is not a sliver; with fewer bands than
+// threads the output channels are split, then the bands shrunk, until every thread has work.
+BandPlan plan_bands(int64_t total_tiles, int64_t positions, int64_t icb, int64_t ocb, int64_t block, int64_t mr,
+                    int64_t groups, int64_t threads) {
+  const int64_t total = total_tiles;
+  const double per_tile = static_cast<double>(positions * (icb + ocb) * block) * sizeof(float);
+  const double filters = static_cast<double>(positions * icb * ocb * block * block) * sizeof(float);
+  auto fit = [&](double bytes) {
+    int64_t t = static_cast<int64_t>(bytes / per_tile) / mr * mr;
+    return std::clamp<int64_t>(t, std::min(mr, total), total);
+  };
+  auto traffic = [&](int64_t t) {
+    double spill = static_cast<double>(t) * per_tile > kL2BandBytes ? 2 * per_tile * static_cast<double>(total) : 0;
+    return static_cast<double>(div_ceil(total, t)) * filters + spill;
+  };
+  const int64_t in_l2 = fit(kL2BandBytes), largest = fit(kMaxBandBytes);
+  BandPlan p;
+  int64_t band = traffic(largest) < traffic(in_l2) ? largest : in_l2;
+  if (threads > 1 && div_ceil(total, band) < threads) {
+    p.oc_splits = std::min(groups, div_ceil(threads, div_ceil(total, band)));
+    const int64_t want_bands = div_ceil(threads, p.oc_splits);
+    if (div_ceil(total, band) < want_bands) band = std::max<int64_t>(1, div_ceil(total, want_bands));
+  }
+  p.band = std::min(band, div_ceil(div_ceil(total, div_ceil(total, band)), mr) * mr);
+  p.bands = div_ceil(total, p.band);
+  const int64_t last = total - (p.bands - 1) * p.band;
+  p.padded_tiles = (p.bands - 1) * div_ceil(p.band, mr) * mr + div_ceil(last, mr) * mr;
+  return p;
+}
 
 class ConvWinogradNchwc final : public NchwcConvKernel {
  public:
@@ -60,7 +97,10 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
     tiles_ = div_ceil(d_.oh(), m_) * tiles_w_;
     total_tiles_ = d_.batch * tiles_;
     groups_ = div_ceil(ocb_, uk_.nb_max);
-    choose_bands();
+    const BandPlan plan = plan_bands(total_tiles_, positions_, icb_, ocb_, B_, uk_.mr_max, groups_, threads_);
+    band_ = plan.band;
+    bands_ = plan.bands;
+    oc_splits_ = plan.oc_splits;
 
     // U = G g Gᵀ per position, each packed like a 1×1 convolution's weights.
     std::vector<float> u(static_cast<size_t>(positions_ * d_.out_channels * d_.in_channels));
@@ -85,58 +125,18 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
       for (int64_t item = begin; item < end; ++item) {
         const int64_t split = item % oc_splits_, band = item / oc_splits_;
         const int64_t t0 = band * band_, t1 = std::min(total_tiles_, t0 + band_);
-        uint64_t c0 = tnow();
         if (band != transformed) {
           transform_input(in, v, t0, t1);
           transformed = band;
         }
-        uint64_t c1 = tnow();
         const int64_t g0 = split * groups_ / oc_splits_, g1 = (split + 1) * groups_ / oc_splits_;
         multiply(v, m, t1 - t0, g0, g1);
-        uint64_t c2 = tnow();
         transform_output(m, out, residual, t0, t1, g0 * uk_.nb_max, std::min(ocb_, g1 * uk_.nb_max));
-        uint64_t c3 = tnow();
-        g_cycles[0] += c1 - c0; g_cycles[1] += c2 - c1; g_cycles[2] += c3 - c2;
       }
     });
   }
 
  private:
-  // Tiles are numbered over the whole batch (image, tile row, tile column), so a band may span
-  // images: small images at batch > 1 still amortise each pass over the filters.
-  //
-  // Band size, from the traffic beyond L2 per run: each band streams every transformed filter
-  // once (positions·IC·OC floats), and a band whose V + M outgrow L2 also writes and re-reads
-  // them through L3. Two candidates: the largest band that stays in L2 (small channel counts,
-  // where the filters are cheap and V/M per tile are not) and the largest band under
-  // kMaxBandBytes (large channel counts, where filter traffic dominates). Bands are then evened
-  // out so the last is not a sliver, and with fewer bands than threads the output channels are
-  // split too (each split re-transforms its band's input, which is cheap next to the products).
-  void choose_bands() {
-    const int64_t mr = uk_.mr_max, total = total_tiles_;
-    const double per_tile = static_cast<double>(positions_ * (icb_ + ocb_) * B_ * sizeof(float));
-    const double filters = static_cast<double>(positions_ * icb_ * ocb_ * B_ * B_ * sizeof(float));
-    auto fit = [&](double bytes) {
-      int64_t t = static_cast<int64_t>(bytes / per_tile) / mr * mr;
-      return std::clamp<int64_t>(t, std::min(mr, total), total);
-    };
-    const int64_t small = fit(kBandBytes), large = fit(kMaxBandBytes);
-    auto traffic = [&](int64_t t) {
-      double spill = static_cast<double>(t) * per_tile > kBandBytes ? 2 * per_tile * static_cast<double>(total) : 0;
-      return static_cast<double>(div_ceil(total, t)) * filters + spill;
-    };
-    int64_t band = traffic(large) < traffic(small) ? large : small;
-    oc_splits_ = 1;
-    if (threads_ > 1 && div_ceil(total, band) < threads_) {
-      oc_splits_ = std::min(groups_, div_ceil(threads_, div_ceil(total, band)));
-      const int64_t want_bands = div_ceil(threads_, oc_splits_);
-      if (div_ceil(total, band) < want_bands) band = std::max<int64_t>(1, div_ceil(total, want_bands));
-    }
-    const int64_t bands = div_ceil(total, band);
-    band_ = std::min(band, div_ceil(div_ceil(total, bands), mr) * mr);
-    bands_ = div_ceil(total, band_);
-  }
-
   size_t v_floats() const { return static_cast<size_t>(positions_ * icb_ * band_ * B_); }
   size_t m_floats() const { return static_cast<size_t>(positions_ * ocb_ * band_ * B_); }
   size_t thread_floats() const { return align_up(v_floats() + m_floats(), kAlignment / sizeof(float)); }
@@ -248,8 +248,8 @@ bool winograd_can_run(const NodeDesc& node, ConvDesc& d) {
   if (!node.has_input(0) || !node.constant_input(1) || (node.has_input(2) && !node.constant_input(2))) return false;
   const ir::Value& x = node.input(0);
   const ir::Value& w = node.input(1);
-  if (x.dtype != DType::f32 || x.shape.size() != 4 || w.shape.size() != 4) return false;
-  if (w.dtype != DType::f32 || w.shape[2] != 3 || w.shape[3] != 3) return false;
+  if (x.dtype != DType::f32 || x.shape.size() != 4 || w.dtype != DType::f32 || w.shape.size() != 4) return false;
+  if (w.shape[2] != 3 || w.shape[3] != 3) return false;
   try {
     d = ir::conv_desc_from_attrs(node.attrs(), x.shape, w.shape);
   } catch (const Error&) {
@@ -259,22 +259,74 @@ bool winograd_can_run(const NodeDesc& node, ConvDesc& d) {
          d.dilation[0] == 1 && d.dilation[1] == 1;
 }
 
-// Cost rule for F(4×4): the transforms and 4× larger filters pay off once both channel counts
-// fill a couple of blocks and the output has at least one whole tile.
-bool applicable_f4(const NodeDesc& node) {
-  ConvDesc d;
-  if (!winograd_can_run(node, d)) return false;
-  if (const char* forced = forced_algorithm()) return std::strcmp(forced, kF4Name) == 0;
-  return d.in_channels >= 32 && d.out_channels >= 32 && d.oh() >= 4 && d.ow() >= 4;
+// ---- cost rule ------------------------------------------------------------------------------
+//
+// One-thread time estimates, in nanoseconds, of direct, F(2×2) and F(4×4) for the layer:
+//   Winograd: products at the microkernel's rate (tiles rounded up to whole microkernel rows)
+//             + transforms (per V and M float) + each band streaming the transformed filters;
+//   direct:   products at the microkernel's rate, less the work its rows lose at the borders and
+//             tails (about 2.5 pixels per output row), + streaming its filters once.
+// Calibrated on a Zen 5 core (avx512: 195 GFLOP/s in the microkernel, transforms 0.15 ns per
+// float, filters streamed from memory at about 30 GB/s; avx2 runs at half the rate), they pick
+// the measured winner on ResNet-50's layers at batch 1 and 4: F(4×4) at 56×56×64 and 28×28×128,
+// F(2×2) at 14×14×256 and 7×7×512 (F(4×4)'s 9.4 and 37.7 MB of filters for 16 and 4 tiles cost
+// more than its saved products), F(4×4) again at batch 4, where bands span images.
+struct CostModel {
+  double gemm_flops_per_ns;
+  double transform_ns_per_float;
+  double filter_bytes_per_ns = 30;
+  double direct_row_loss = 2.5;
+
+  explicit CostModel(Isa isa)
+      : gemm_flops_per_ns(isa == Isa::avx512 ? 195 : isa == Isa::avx2 ? 100 : 30),
+        transform_ns_per_float(0.15 * 195 / gemm_flops_per_ns) {}
+};
+
+double padded_channels(int64_t c, int64_t block) { return static_cast<double>(div_ceil(c, block) * block); }
+
+double winograd_estimate_ns(const ConvDesc& d, int tile, int64_t block, int64_t mr, const CostModel& cm) {
+  const int64_t alpha = tile + 2, positions = alpha * alpha;
+  const int64_t total = d.batch * div_ceil(d.oh(), tile) * div_ceil(d.ow(), tile);
+  const int64_t icb = div_ceil(d.in_channels, block), ocb = div_ceil(d.out_channels, block);
+  const BandPlan p = plan_bands(total, positions, icb, ocb, block, mr, 1, 1);
+  const double ic = padded_channels(d.in_channels, block), oc = padded_channels(d.out_channels, block);
+  const double products = static_cast<double>(positions * p.padded_tiles) * ic * oc * 2;
+  const double transformed = static_cast<double>(total * positions) * (ic + oc);
+  const double filters = static_cast<double>(p.bands * positions) * ic * oc * sizeof(float);
+  return products / cm.gemm_flops_per_ns + transformed * cm.transform_ns_per_float + filters / cm.filter_bytes_per_ns;
 }
 
-// F(2×2) runs only when forced (see the report in docs for the measured ranges).
-bool applicable_f2(const NodeDesc& node) {
+double direct_estimate_ns(const ConvDesc& d, int64_t block, const CostModel& cm) {
+  const double ic = padded_channels(d.in_channels, block), oc = padded_channels(d.out_channels, block);
+  const double ow = static_cast<double>(d.ow());
+  const double products = static_cast<double>(d.batch * d.oh()) * ow * ic * oc * 9 * 2;
+  const double row_efficiency = ow / (ow + cm.direct_row_loss);
+  return products / (cm.gemm_flops_per_ns * row_efficiency) + 9 * ic * oc * sizeof(float) / cm.filter_bytes_per_ns;
+}
+
+// The tile (4 or 2) the cost rule picks for the node, or 0 for "not Winograd". Floors: both
+// channel counts at least 16 (fewer leave the transforms most of the work, and tiny input
+// channel counts belong to im2col) and at least a 4×4 output. Winograd must then beat the
+// direct estimate by 10 % (its rounding error is a few times larger).
+int chosen_tile(const NodeDesc& node, const ConvDesc& d) {
+  if (d.in_channels < 16 || d.out_channels < 16 || d.oh() < 4 || d.ow() < 4) return 0;
+  const kernels::ConvNchwcUkernel& uk = kernels::conv_nchwc_config(node.ctx->isa);
+  const CostModel cm(node.ctx->isa);
+  const double f4 = winograd_estimate_ns(d, 4, uk.block, uk.mr_max, cm);
+  const double f2 = winograd_estimate_ns(d, 2, uk.block, uk.mr_max, cm);
+  if (std::min(f4, f2) > 0.9 * direct_estimate_ns(d, uk.block, cm)) return 0;
+  return f4 <= f2 ? 4 : 2;
+}
+
+bool applicable(const NodeDesc& node, int tile, const char* name) {
   ConvDesc d;
   if (!winograd_can_run(node, d)) return false;
-  if (const char* forced = forced_algorithm()) return std::strcmp(forced, kF2Name) == 0;
-  return false;
+  if (const char* forced = forced_algorithm()) return std::strcmp(forced, name) == 0;
+  return chosen_tile(node, d) == tile;
 }
+
+bool applicable_f4(const NodeDesc& node) { return applicable(node, 4, kF4Name); }
+bool applicable_f2(const NodeDesc& node) { return applicable(node, 2, kF2Name); }
 
 std::unique_ptr<OpKernel> create_f4(const NodeDesc& node) { return std::make_unique<ConvWinogradNchwc>(node, 4); }
 std::unique_ptr<OpKernel> create_f2(const NodeDesc& node) { return std::make_unique<ConvWinogradNchwc>(node, 2); }
