@@ -174,3 +174,49 @@ TEST(Fusion, UserRulesLevelsPatternsAndFrozenNodes) {
   EXPECT_THROW(Session(m, Options{.fuse_level = 7}), Error);
   expect_matches_reference(m, 1);
 }
+
+namespace {
+// DW3×3 (+BN folded as bias) → act → PW1×1 → act [+ residual], the depthwise-separable block.
+Model dwsep_model(int64_t c, int64_t m, int64_t stride, int64_t batch, int64_t h, int64_t w,
+                  const std::string& act, bool residual) {
+  Builder b;
+  ir::ValueId x = b.value("x", {batch, c, h, w});
+  ir::ValueId y = b.conv(x, c, c, c, stride, "dw");
+  y = activation(b, act, y);
+  b.last().name = "dw_act";
+  Tensor pw = random_tensor({m, c, 1, 1}, b.rng, -0.3f, 0.3f);
+  Tensor pb = random_tensor({m}, b.rng);
+  y = b.node("Conv", {y, b.value("pw_w", pw.shape(), &pw), b.value("pw_b", pb.shape(), &pb)}, "pw");
+  std::vector<ir::ValueId> inputs = {x};
+  if (residual) {
+    int64_t oh = (h + 2 - 3) / stride + 1, ow = (w + 2 - 3) / stride + 1;
+    ir::ValueId r = b.value("r", {batch, m, oh, ow});
+    inputs.push_back(r);
+    y = b.node("Add", {y, r}, "add");
+  }
+  y = b.node("Relu", {y}, "pw_relu");
+  return b.finish(inputs, {y});
+}
+}  // namespace
+
+TEST(Fusion, DepthwiseSeparableBlockInOnePass) {
+  struct Case { int64_t c, m, stride, batch, h, w; const char* act; bool residual; };
+  const Case cases[] = {
+      {128, 128, 1, 1, 14, 14, "Relu", false}, {13, 37, 1, 2, 9, 7, "Clip", false},
+      {37, 13, 2, 1, 11, 10, "HardSwish", true}, {16, 16, 1, 1, 1, 1, "Relu", true},
+      {24, 40, 2, 2, 15, 15, "LeakyRelu", false}, {32, 32, 1, 1, 40, 3, "Sigmoid", true},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(std::to_string(k.c) + "->" + std::to_string(k.m) + " s" + std::to_string(k.stride) + " " + k.act);
+    Model m = dwsep_model(k.c, k.m, k.stride, k.batch, k.h, k.w, k.act, k.residual);
+    expect_matches_reference(m, 1);  // one fused step
+    Session o1(m, Options{.threads = 1, .fuse_level = 1});
+    int steps = 0;
+    for (const auto& s : o1.impl().plan().steps) steps += s.op_type != "Reorder";
+    EXPECT_EQ(steps, 2);  // level 1: the two convs with their epilogues
+  }
+  // Opted out by name, or the intermediate is observable: no block fusion.
+  Model m = dwsep_model(16, 16, 1, 1, 8, 8, "Relu", false);
+  Session frozen(m, Options{.threads = 1, .no_fuse = {"pw"}});
+  for (const auto& s : frozen.impl().plan().steps) EXPECT_NE(s.op_type, "DwsepConv");
+}

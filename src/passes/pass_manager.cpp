@@ -2,6 +2,8 @@
 
 #include <castnet/error.h>
 
+#include "passes/fuse_gemm_activation.h"
+
 #include <cstdio>
 
 namespace castnet::passes {
@@ -10,6 +12,8 @@ const FusionPattern kFusionPatterns[] = {
     {"fold_batchnorm", 1, "BatchNormalization folded into the preceding Conv"},
     {"conv_add", 1, "residual Add applied in the Conv's epilogue"},
     {"conv_activation", 1, "activation applied in the Conv's (or Conv+Add's) epilogue"},
+    {"gemm_activation", 1, "activation applied in the Gemm's epilogue"},
+    {"dwsep_block", 2, "depthwise conv → 1×1 conv in one pass, the intermediate kept in cache"},
 };
 const size_t kFusionPatternCount = sizeof(kFusionPatterns) / sizeof(kFusionPatterns[0]);
 
@@ -47,6 +51,8 @@ std::vector<Pass> default_pipeline(const CompileOptions& options) {
   if (options.enabled("fold_batchnorm")) p.push_back({"fold_batchnorm", fold_batchnorm});
   if (options.enabled("conv_add") || options.enabled("conv_activation"))
     p.push_back({"fuse_conv_postops", fuse_conv_postops});
+  if (options.enabled("gemm_activation")) p.push_back({"fuse_gemm_activation", fuse_gemm_activation});
+  if (options.enabled("dwsep_block") && options.nchwc_block > 1) p.push_back({"fuse_dwsep_block", fuse_dwsep_block});
   p.push_back({"assign_nchwc_layout", assign_nchwc_layout});  // last: layouts of the final graph
   return p;
 }

@@ -48,6 +48,8 @@ int eliminate_dead_nodes(ir::Graph& graph, const CompileOptions& options);
 int fold_batchnorm(ir::Graph& graph, const CompileOptions& options);
 // Conv + residual Add + activation into castnet.FusedConv.
 int fuse_conv_postops(ir::Graph& graph, const CompileOptions& options);
+// Depthwise → pointwise conv pairs into castnet.DwsepConv (one pass, intermediate in cache).
+int fuse_dwsep_block(ir::Graph& graph, const CompileOptions& options);
 // Assigns the NCHWc layout (see assign_nchwc_layout.cpp).
 int assign_nchwc_layout(ir::Graph& graph, const CompileOptions& options);
 

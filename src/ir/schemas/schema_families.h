@@ -18,6 +18,8 @@ void add_tensor_schemas(std::vector<OpSchema>& out);         // Flatten, Reshape
 void add_shape_schemas(std::vector<OpSchema>& out);          // Shape, Gather, Unsqueeze, Squeeze, Slice,
                                                              // Cast, ConstantOfShape (folded at load)
 
-void add_castnet_schemas(std::vector<OpSchema>& out);          // castnet.Reorder (inserted by passes)
+void add_castnet_schemas(std::vector<OpSchema>& out);
+// A fused node's sub-operation attributes: keys "<prefix>k" returned as "k".
+Attributes prefixed_attrs(const Attributes& all, const std::string& prefix);          // castnet.Reorder (inserted by passes)
 
 }  // namespace castnet::ir::schemas
