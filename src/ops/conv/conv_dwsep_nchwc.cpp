@@ -13,6 +13,7 @@
 #include "ops/conv/conv_geometry.h"
 #include "ops/conv/dwconv_rows.h"
 #include "ops/conv/nchwc_weight_packing.h"
+#include "ops/conv/pointwise_tiles.h"
 
 #include <algorithm>
 #include <cstring>
@@ -52,7 +53,6 @@ class ConvDwsepNchwc final : public OpKernel {
     M_ = node.input(3).shape[0];
     cb_ = div_ceil(C_, B_);
     mb_ = div_ceil(M_, B_);
-    groups_ = div_ceil(mb_, pw_uk_.nb_max);
     // Depthwise weights [CB][KH][KW][B].
     const int64_t taps = d_.kh() * d_.kw();
     dw_w_ = AlignedBuffer(static_cast<size_t>(cb_ * taps * B_) * sizeof(float));
@@ -100,28 +100,9 @@ class ConvDwsepNchwc final : public OpKernel {
       for (int64_t oh = oh0; oh < oh1; ++oh)
         rows.run(in + (n * cb_ + cb) * in_plane, band + (cb * pixels + (oh - oh0) * OW) * B, nullptr, cb, oh);
     // Pointwise: a GEMM over the band's pixels, channels from the band buffer.
-    for (int64_t g = 0; g < groups_; ++g) {
-      const int64_t nb = std::min<int64_t>(pw_uk_.nb_max, mb_ - g * pw_uk_.nb_max);
-      kernels::ConvNchwcArgs a;
-      a.in_pixel_stride = B;
-      a.in_icb_stride = pixels * B;
-      a.icb_count = static_cast<size_t>(cb_);
-      a.w = pw_w_.data.as<float>() + pw_w_.group_offset[static_cast<size_t>(g)];
-      a.w_ic_stride = nb * B;
-      a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * nb * B;
-      a.out_pixel_stride = B;
-      a.out_ocb_stride = OH * OW * B;
-      a.post = pw_act_;
-      a.post.bias = pw_b_.data() + g * pw_uk_.nb_max * B;
-      const int64_t out_offset = ((n * mb_ + g * pw_uk_.nb_max) * OH + oh0) * OW * B;
-      for (int64_t p = 0; p < pixels; p += pw_uk_.mr_max) {
-        int64_t mr = std::min<int64_t>(pw_uk_.mr_max, pixels - p);
-        a.in = band + p * B;
-        a.out = out + out_offset + p * B;
-        if (res) a.post.residual = res + out_offset + p * B;
-        pw_uk_.stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
-      }
-    }
+    PointwiseTiles pw{&pw_uk_, &pw_w_, pw_b_.data(), pw_act_, mb_};
+    const int64_t out_offset = (n * mb_ * OH + oh0) * OW * B;
+    pw.run(band, pixels * B, cb_, pixels, out + out_offset, res ? res + out_offset : nullptr, OH * OW * B);
   }
 
   const kernels::DwconvNchwcUkernel& dw_uk_;
@@ -129,7 +110,7 @@ class ConvDwsepNchwc final : public OpKernel {
   const int64_t B_;
   int threads_;
   ConvDesc d_;
-  int64_t C_ = 0, M_ = 0, cb_ = 0, mb_ = 0, groups_ = 0, band_rows_ = 1;
+  int64_t C_ = 0, M_ = 0, cb_ = 0, mb_ = 0, band_rows_ = 1;
   AlignedBuffer dw_w_;
   std::vector<float> dw_b_, pw_b_;
   PackedConvWeights pw_w_;

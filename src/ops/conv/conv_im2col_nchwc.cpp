@@ -10,6 +10,7 @@
 #include "ops/conv/conv_geometry.h"
 #include "ops/conv/nchwc_conv_kernel.h"
 #include "ops/conv/nchwc_weight_packing.h"
+#include "ops/conv/pointwise_tiles.h"
 
 #include <algorithm>
 
@@ -23,7 +24,6 @@ class ConvIm2colNchwc final : public NchwcConvKernel {
         uk_(kernels::conv_nchwc_config(node.ctx->isa)), threads_(node.ctx->pool->size()) {
     k_ = d_.in_channels * d_.kh() * d_.kw();
     kb_ = div_ceil(k_, B_);
-    groups_ = div_ceil(ocb_, uk_.nb_max);
     packed_ = pack_weights_nchwc(node.constant_input(1)->data_as<float>(), d_.out_channels, k_, 1, B_, uk_.nb_max);
     bias_ = padded_bias(node);
   }
@@ -72,33 +72,15 @@ class ConvIm2colNchwc final : public NchwcConvKernel {
   }
 
   void multiply_row(const float* buf, float* out, const float* residual, int64_t n, int64_t oh) const {
-    const int64_t OH = d_.oh(), OW = d_.ow(), B = B_;
-    for (int64_t g = 0; g < groups_; ++g) {
-      const int64_t nb = std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max);
-      kernels::ConvNchwcArgs a;
-      a.in_pixel_stride = B;
-      a.in_icb_stride = OW * B;
-      a.icb_count = static_cast<size_t>(kb_);
-      a.w = packed_.data.as<float>() + packed_.group_offset[static_cast<size_t>(g)];
-      a.w_ic_stride = nb * B;
-      a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * nb * B;
-      a.out_pixel_stride = B;
-      a.out_ocb_stride = OH * OW * B;
-      a.post = post_ops(bias_.data() + g * uk_.nb_max * B);
-      const int64_t out_offset = ((n * ocb_ + g * uk_.nb_max) * OH + oh) * OW * B;
-      for (int64_t ow = 0; ow < OW; ow += uk_.mr_max) {
-        int64_t mr = std::min<int64_t>(uk_.mr_max, OW - ow);
-        a.in = buf + ow * B;
-        a.out = out + out_offset + ow * B;
-        if (residual) a.post.residual = residual + out_offset + ow * B;
-        uk_.stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
-      }
-    }
+    const int64_t OH = d_.oh(), OW = d_.ow();
+    PointwiseTiles gemm{&uk_, &packed_, bias_.data(), post_ops(nullptr), ocb_};
+    const int64_t out_offset = (n * ocb_ * OH + oh) * OW * B_;
+    gemm.run(buf, OW * B_, kb_, OW, out + out_offset, residual ? residual + out_offset : nullptr, OH * OW * B_);
   }
 
   const kernels::ConvNchwcUkernel& uk_;
   int threads_;
-  int64_t k_ = 0, kb_ = 0, groups_ = 0;
+  int64_t k_ = 0, kb_ = 0;
   PackedConvWeights packed_;
   std::vector<float> bias_;
 };

@@ -1,0 +1,25 @@
+// A 1×1 convolution over a run of consecutive NCHWc pixels, every output group, in microkernel
+// tiles: the GEMM step shared by the im2col algorithm (patches as channels) and the fused
+// depthwise-separable block (depthwise rows as channels).
+#pragma once
+#include "kernels/conv/conv_nchwc_ukernel.h"
+#include "ops/conv/nchwc_weight_packing.h"
+
+#include <cstdint>
+
+namespace castnet::ops {
+
+struct PointwiseTiles {
+  const kernels::ConvNchwcUkernel* uk = nullptr;
+  const PackedConvWeights* weights = nullptr;  // packed with taps = 1
+  const float* bias = nullptr;                 // padded to whole blocks
+  kernels::ConvPostOps activation;             // activation fields only
+  int64_t out_blocks = 0;                      // output channel blocks
+
+  // in: pixel 0 of input block 0, blocks `in_block_stride` floats apart, `in_blocks` of them;
+  // out (and residual, or null): pixel 0 of output block 0, blocks `out_block_stride` apart.
+  void run(const float* in, int64_t in_block_stride, int64_t in_blocks, int64_t pixels, float* out,
+           const float* residual, int64_t out_block_stride) const;
+};
+
+}  // namespace castnet::ops
