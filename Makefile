@@ -27,13 +27,13 @@ test-fast: build
 test-asan: deps
 	cmake -S . -B $(BUILD)-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DCASTNET_SANITIZE=address,undefined \
-	  -DCASTNET_SANITIZE_TEST_FILTER='BadInput*:OnnxImport*:Reference*:OnnxConformance*:ZooSmall*:ConvAlgorithms*:Fusion*:Concurrency*:Cli*'
+	  -DCASTNET_SANITIZE_TEST_FILTER='BadInput*:OnnxImport*:Reference*:OnnxConformance*:ZooSmall*:ConvAlgorithms*:Fusion*:Concurrency*:Cli*:Kernels*:CustomOp*'
 	cmake --build $(BUILD)-asan -j $(JOBS) --target castnet_tests castnet_cli
 	cd $(BUILD)-asan && ctest --output-on-failure
 
 test-tsan: deps
 	cmake -S . -B $(BUILD)-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DCASTNET_SANITIZE=thread -DCASTNET_SANITIZE_TEST_FILTER='Concurrency*:ThreadPool*'
+	  -DCASTNET_SANITIZE=thread -DCASTNET_SANITIZE_TEST_FILTER='Concurrency*:ThreadPool*:CustomOp*'
 	cmake --build $(BUILD)-tsan -j $(JOBS) --target castnet_tests castnet_cli
 	cd $(BUILD)-tsan && ctest --output-on-failure
 

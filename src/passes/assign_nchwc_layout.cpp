@@ -58,7 +58,8 @@ int assign_nchwc_layout(ir::Graph& g, const CompileOptions& options) {
   };
 
   for (ir::Node& node : g.nodes) {
-    const std::string& op = node.op_type;
+    // Built-in ONNX ops by name only in the default domain: a custom "mine.Relu" is not a Relu.
+    const std::string op = node.domain.empty() || node.domain == "castnet" ? node.op_type : node.domain + "." + node.op_type;
     bool run_blocked = false;
     // Which inputs must be blocked when the node runs blocked (others stay plain; Conv's data
     // input may be either).

@@ -53,6 +53,7 @@ int cmd_profile(int argc, char** argv) {
 
   Options options = session_options(args);
   Model model = Model::load(args.positional()[0]);
+  check_session_options(options, model);
   Session session(model, options);
   const SessionImpl& impl = session.impl();
   NamedTensors inputs = random_inputs(session.inputs());
