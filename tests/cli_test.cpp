@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -194,7 +195,181 @@ TEST_F(CliInfo, BatchOptionScalesShapes) {
   EXPECT_NE(r.out.find("mb2_g128ic128oc128"), std::string::npos) << r.out;
 }
 
+// The "steps: N after rewriting (K kernels + R layout reorders) for M model nodes" line of info.
+struct StepLine {
+  int steps = -1, kernels = -1, reorders = -1, model_nodes = -1, fused = -1;
+};
+StepLine step_line(const std::string& info_out) {
+  StepLine s;
+  const size_t at = info_out.find("\nsteps: ");
+  if (at == std::string::npos) return s;
+  std::sscanf(info_out.c_str() + at + 1, "steps: %d after rewriting (%d kernels + %d layout reorders) for %d model nodes",
+              &s.steps, &s.kernels, &s.reorders, &s.model_nodes);
+  const size_t fused_at = info_out.find(" nodes fused into other kernels", at);
+  if (fused_at != std::string::npos) {
+    const size_t start = info_out.rfind('\n', fused_at) + 1;
+    std::sscanf(info_out.c_str() + start, "%d", &s.fused);
+  }
+  return s;
+}
+
+// zoo:bottleneck is conv1 bn1 relu1 conv2 bn2 relu2 conv3 bn3 add relu3 (10 nodes). Fully fused it
+// is three kernels; without rewriting, ten.
+TEST_F(CliInfo, StepCountsFollowFusionOptions) {
+  CliResult full = cli("info zoo:bottleneck");
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  StepLine s = step_line(full.out);
+  EXPECT_EQ(s.model_nodes, 10) << full.out;
+  EXPECT_EQ(s.kernels, 3) << full.out;
+  EXPECT_EQ(s.fused, 7) << full.out;
+  EXPECT_EQ(s.steps, s.kernels + s.reorders) << full.out;
+
+  for (const char* level : {"0", "O0", "o0"}) {
+    CliResult none = cli(std::string("info zoo:bottleneck --fuse-level ") + level);
+    ASSERT_EQ(none.exit_code, 0) << none.err;
+    s = step_line(none.out);
+    EXPECT_EQ(s.kernels, 10) << none.out;
+    EXPECT_EQ(s.fused, 0) << none.out;
+    EXPECT_NE(none.out.find("fusion level 0"), std::string::npos) << none.out;
+  }
+
+  // conv1 kept out of every rewrite: bn1 and relu1 run on their own (conv2, conv3 still fuse).
+  CliResult frozen = cli("info zoo:bottleneck --no-fuse conv1 --graph");
+  ASSERT_EQ(frozen.exit_code, 0) << frozen.err;
+  s = step_line(frozen.out);
+  EXPECT_EQ(s.kernels, 5) << frozen.out;
+  EXPECT_EQ(s.fused, 5) << frozen.out;
+  EXPECT_NE(frozen.out.find("  bn1  BatchNormalization  ["), std::string::npos) << frozen.out;
+  EXPECT_NE(frozen.out.find("  relu1  Relu  ["), std::string::npos) << frozen.out;
+  // Two frozen nodes: the option repeats.
+  CliResult two = cli("info zoo:bottleneck --no-fuse conv1 --no-fuse conv2");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(step_line(two.out).kernels, 7) << two.out;
+
+  // Without conv_add the residual Add (and the ReLU after it) stay out of conv3.
+  CliResult no_add = cli("info zoo:bottleneck --fuse-ops=-conv_add --graph");
+  ASSERT_EQ(no_add.exit_code, 0) << no_add.err;
+  s = step_line(no_add.out);
+  EXPECT_EQ(s.kernels, 5) << no_add.out;
+  EXPECT_NE(no_add.out.find("  add  Add  ["), std::string::npos) << no_add.out;
+  EXPECT_NE(no_add.out.find("fused: bn3\n"), std::string::npos) << no_add.out;
+  // Level 0 with one pattern switched back on: only BatchNorm folding.
+  CliResult fold_only = cli("info zoo:bottleneck --fuse-level 0 --fuse-ops +fold_batchnorm");
+  ASSERT_EQ(fold_only.exit_code, 0) << fold_only.err;
+  s = step_line(fold_only.out);
+  EXPECT_EQ(s.kernels, 7) << fold_only.out;
+  EXPECT_EQ(s.fused, 3) << fold_only.out;
+}
+
+TEST_F(CliInfo, GraphListsStepsWithLayoutsAndFusedNodes) {
+  CliResult r = cli("info zoo:bottleneck --graph");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string& o = r.out;
+  const StepLine s = step_line(o);
+  const size_t at = o.find("graph after rewriting: " + std::to_string(s.steps) + " steps\n");
+  ASSERT_NE(at, std::string::npos) << o;
+  // Every step appears once, numbered; fused conv steps name their op domain-qualified and list
+  // what they absorbed; values carry shape and layout.
+  for (int i = 0; i < s.steps; ++i) EXPECT_NE(o.find("\n  #" + std::to_string(i) + "  ", at), std::string::npos) << i;
+  EXPECT_NE(o.find("  conv1  castnet.FusedConv  ["), std::string::npos) << o;
+  EXPECT_NE(o.find("      fused: bn1, relu1\n"), std::string::npos) << o;
+  EXPECT_NE(o.find("      fused: bn3, add, relu3\n"), std::string::npos) << o;
+  EXPECT_NE(o.find("input[1x256x56x56 plain]"), std::string::npos) << o;
+  EXPECT_NE(o.find("[64x256x1x1 const]"), std::string::npos) << o;
+  if (s.reorders > 0) {
+    EXPECT_NE(o.find("castnet.Reorder"), std::string::npos) << o;
+    EXPECT_NE(o.find("c]"), std::string::npos) << o;  // a blocked layout such as nchw16c
+  }
+
+  // The reference ISA runs the model as written: ten plain steps, nothing fused.
+  CliResult ref = cli("info zoo:bottleneck --isa reference --graph");
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  const StepLine rs = step_line(ref.out);
+  EXPECT_EQ(rs.steps, 10) << ref.out;
+  EXPECT_EQ(rs.reorders, 0) << ref.out;
+  EXPECT_EQ(ref.out.find("fused:"), std::string::npos) << ref.out;
+  EXPECT_EQ(ref.out.find("castnet."), std::string::npos) << ref.out;
+}
+
+TEST_F(CliInfo, DotHasOneNodePerStepAndLabelledEdges) {
+  const std::string dot = path("g.dot");
+  CliResult r = cli("info zoo:bottleneck --dot '" + dot + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote " + dot), std::string::npos) << r.out;
+  const StepLine s = step_line(r.out);
+  const std::string text = read_file(dot);
+  ASSERT_EQ(text.rfind("digraph \"bottleneck\" {\n", 0), 0u) << text;
+  EXPECT_EQ(text.substr(text.size() - 2), "}\n");
+  int step_nodes = 0, dashed = 0, edges = 0;
+  for (const std::string& line : lines_of(text)) {
+    if (line.rfind("  s", 0) == 0 && line.find(" [shape=") != std::string::npos) {
+      ++step_nodes;
+      if (line.find("dashed") != std::string::npos) {
+        ++dashed;
+        EXPECT_NE(line.find("reorder to "), std::string::npos) << line;
+      }
+    }
+    if (line.find(" -> ") != std::string::npos) {
+      ++edges;
+      EXPECT_NE(line.find("[label=\"1x"), std::string::npos) << line;  // every edge names its shape
+    }
+  }
+  EXPECT_EQ(step_nodes, s.steps) << text;
+  EXPECT_EQ(dashed, s.reorders) << text;
+  // Inputs and outputs of the graph are drawn too.
+  EXPECT_NE(text.find("  in0 [shape=ellipse, label=\"input\\n1x256x56x56\"]"), std::string::npos) << text;
+  EXPECT_NE(text.find("  out0 [shape=ellipse"), std::string::npos) << text;
+  EXPECT_NE(text.find("fused: bn3, add, relu3\""), std::string::npos) << text;
+  // Each step reads at least one non-constant value; the output adds one more edge.
+  EXPECT_GE(edges, s.steps + 1) << text;
+  // Unfused, the dot has one box per model node and no fused labels.
+  CliResult unfused = cli("info zoo:bottleneck --fuse-level 0 --dot '" + dot + "'");
+  ASSERT_EQ(unfused.exit_code, 0) << unfused.err;
+  EXPECT_EQ(read_file(dot).find("fused:"), std::string::npos);
+  expect_usage_error("info zoo:bottleneck --dot '" + path("no_such_dir/g.dot") + "'", "--dot");
+}
+
+TEST_F(CliErrors, BadFusionOptions) {
+  expect_usage_error("info zoo:bottleneck --fuse-level 4", "--fuse-level");
+  expect_usage_error("info zoo:bottleneck --fuse-level O5", "--fuse-level");
+  expect_usage_error("run zoo:bottleneck --fuse-level -1", "--fuse-level");
+  expect_usage_error("run zoo:bottleneck --fuse-level", "--fuse-level");
+  expect_usage_error("bench zoo:bottleneck --fuse-ops -no_such_pattern", "no_such_pattern");
+  expect_usage_error("run zoo:bottleneck --fuse-ops +", "--fuse-ops");
+  expect_usage_error("run zoo:bottleneck --no-fuse no_such_node", "no_such_node");
+  expect_usage_error("info zoo:bottleneck --graph=yes", "--graph");
+  expect_usage_error("profile zoo:bottleneck --fuse-level 9", "--fuse-level");
+  for (const char* cmd : {"run --help", "bench --help", "info --help", "onnx-test --help", "profile --help"}) {
+    CliResult r = cli(cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    for (const char* opt : {"--fuse-level", "--fuse-ops", "--no-fuse"})
+      EXPECT_NE(r.out.find(opt), std::string::npos) << cmd << " " << opt;
+  }
+  EXPECT_NE(cli("info --help").out.find("conv_activation (O1)"), std::string::npos);
+}
+
 using CliRun = CliTest;
+
+// Fusion changes rounding, not results: the fused and unfused runs agree closely.
+TEST_F(CliRun, FusionLevelsAgree) {
+  Tensor x(DType::f32, {1, 256, 56, 56});
+  zoo::SplitMix64 rng(21);
+  for (int64_t i = 0; i < x.numel(); ++i) x.data_as<float>()[i] = rng.uniform(-1.0f, 1.0f);
+  io::write_npy(path("x.npy"), x);
+  const std::string common = "run zoo:bottleneck --threads 2 --input input='" + path("x.npy") + "'";
+  CliResult a = cli(common + " --output-dir '" + path("o3") + "'");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  CliResult b = cli(common + " --fuse-level O0 --output-dir '" + path("o0") + "'");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  CliResult c = cli(common + " --no-fuse conv3 --fuse-ops=-conv_activation --output-dir '" + path("mixed") + "'");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const Tensor y3 = io::read_npy(path("o3/output.npy"));
+  const Tensor y0 = io::read_npy(path("o0/output.npy"));
+  const Tensor ym = io::read_npy(path("mixed/output.npy"));
+  EXPECT_TRUE(all_finite(y0));
+  EXPECT_LE(relative_l2(y0, y3), 1e-5);
+  EXPECT_LE(relative_l2(ym, y3), 1e-5);
+}
 
 TEST_F(CliRun, WritesOutputsAsNpy) {
   CliResult r = cli("run zoo:dwsep_block --output-dir '" + path("out") + "'");

@@ -3,6 +3,7 @@
 #include <castnet/error.h>
 
 #include "core/cpu_features.h"
+#include "ir/graph.h"
 
 #include <cerrno>
 #include <charconv>
@@ -15,7 +16,8 @@ namespace castnet::cli {
 ArgParser::ArgParser(std::string command, std::string usage)
     : command_(std::move(command)), usage_(std::move(usage)) {}
 
-void ArgParser::option(const std::string& name, bool repeatable) { declared_[name] = repeatable; }
+void ArgParser::option(const std::string& name, bool repeatable) { declared_[name] = {repeatable, true}; }
+void ArgParser::flag(const std::string& name) { declared_[name] = {false, false}; }
 
 bool ArgParser::parse(int argc, char** argv) {
   bool options_done = false;
@@ -44,13 +46,15 @@ bool ArgParser::parse(int argc, char** argv) {
     if (it == declared_.end())
       throw Error("unknown option '" + name + "' for 'castnet " + command_ + "' (see castnet " +
                   command_ + " --help)");
-    if (!has_value) {
+    if (!it->second.takes_value) {
+      if (has_value) throw Error("option '" + name + "' takes no value");
+    } else if (!has_value) {
       if (i + 1 >= argc || std::string(argv[i + 1]).rfind("--", 0) == 0)
         throw Error("option '" + name + "' needs a value");
       value = argv[++i];
     }
     std::vector<std::string>& slot = values_[name];
-    if (!slot.empty() && !it->second) throw Error("option '" + name + "' given more than once");
+    if (!slot.empty() && !it->second.repeatable) throw Error("option '" + name + "' given more than once");
     slot.push_back(value);
   }
   return true;
@@ -131,6 +135,48 @@ void add_session_options(ArgParser& args) {
   args.option("--isa");
   args.option("--batch");
   args.option("--shape", /*repeatable=*/true);
+  args.option("--fuse-level");
+  args.option("--fuse-ops");
+  args.option("--no-fuse", /*repeatable=*/true);
+}
+
+int parse_fuse_level(const std::string& text) {
+  const bool o_form = text.size() == 2 && (text[0] == 'O' || text[0] == 'o');
+  const std::string digits = o_form ? text.substr(1) : text;
+  if (digits.size() != 1 || digits[0] < '0' || digits[0] > '3')
+    throw Error("--fuse-level: expected 0..3 or O0..O3, got '" + text + "'");
+  return digits[0] - '0';
+}
+
+namespace {
+// Each item of a "+a,-b" list must name a known pattern; checked here so the message names the
+// option rather than surfacing from inside Session creation. Empty items are skipped, as the
+// library does.
+void check_fuse_ops(const std::string& list) {
+  const auto patterns = fusion_patterns();
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? list.size() + 1 : comma + 1;
+    if (item.empty()) continue;
+    if (item[0] == '+' || item[0] == '-') item.erase(0, 1);
+    if (item.empty()) throw Error("--fuse-ops: a sign without a pattern name in '" + list + "'");
+    bool known = false;
+    std::string names;
+    for (const auto& [name, level] : patterns) {
+      known = known || name == item;
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    if (!known) throw Error("--fuse-ops: unknown fusion pattern '" + item + "' (known: " + names + ")");
+  }
+}
+}  // namespace
+
+std::string fusion_patterns_usage() {
+  std::string s = "fusion patterns (--fuse-ops):";
+  for (const auto& [name, level] : fusion_patterns()) s += " " + name + " (O" + std::to_string(level) + ")";
+  return s + "\n";
 }
 
 Options session_options(const ArgParser& args) {
@@ -146,7 +192,24 @@ Options session_options(const ArgParser& args) {
     if (o.input_shapes.count(name)) throw Error("--shape: input '" + name + "' given twice");
     o.input_shapes[name] = parse_shape(dims, "--shape " + name);
   }
+  if (args.has("--fuse-level")) o.fuse_level = parse_fuse_level(args.get("--fuse-level"));
+  if (args.has("--fuse-ops")) {
+    o.fuse_ops = args.get("--fuse-ops");
+    check_fuse_ops(o.fuse_ops);
+  }
+  for (const std::string& node : args.all("--no-fuse")) {
+    if (node.empty()) throw Error("--no-fuse: empty node name");
+    o.no_fuse.push_back(node);
+  }
   return o;
+}
+
+void check_session_options(const Options& options, const Model& model) {
+  for (const std::string& name : options.no_fuse) {
+    bool found = false;
+    for (const ir::Node& n : model.graph().nodes) found = found || n.name == name;
+    if (!found) throw Error("--no-fuse: the model has no node named '" + name + "'");
+  }
 }
 
 }  // namespace castnet::cli

@@ -126,6 +126,7 @@ int cmd_bench(int argc, char** argv) {
 
   Clock::time_point t0 = Clock::now();
   Model model = Model::load(r.model);
+  check_session_options(options, model);
   Session session(model, options);
   r.load_ms = ms_since(t0);
 

@@ -1,17 +1,20 @@
 // castnet info MODEL: inputs and outputs, parameters, FLOPs by kind of layer, the conv layers
-// with the algorithm the plan chose for each, and peak activation memory.
+// with the algorithm the plan chose for each, peak activation memory, how many steps the session
+// runs after rewriting and, on request, the rewritten graph itself (--graph, --dot FILE).
 #include "castnet/commands.h"
 
 #include <castnet/castnet.h>
 #include <castnet/error.h>
 
 #include "castnet/cli_args.h"
+#include "castnet/session_graph.h"
 #include "core/cpu_features.h"
 #include "ir/op_schema.h"
 #include "runtime/session_impl.h"
 #include "zoo/model_stats.h"
 
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -21,7 +24,11 @@ namespace {
 const char* kUsage =
     "usage: castnet info MODEL [options]\n"
     "Describes MODEL (an .onnx file or zoo:NAME): inputs, outputs, parameters, FLOPs by kind,\n"
-    "each convolution with its chosen algorithm, and peak activation memory.\n";
+    "each convolution with its chosen algorithm, peak activation memory, and the number of\n"
+    "steps the session runs after graph rewriting.\n"
+    "  --graph                print the rewritten graph: each step's op, algorithm, inputs ->\n"
+    "                         outputs with shapes and layouts, and the nodes fused into it\n"
+    "  --dot FILE             write the rewritten graph as Graphviz DOT to FILE\n";
 
 // 25557032 -> "25,557,032"
 std::string with_commas(int64_t v) {
@@ -61,16 +68,48 @@ ir::Graph shaped_graph(const Model& model, const Session& session) {
   return g;
 }
 
+// How much the rewriting changed: steps run vs the model's nodes.
+void print_step_counts(const SessionImpl& impl, size_t model_nodes) {
+  const StepCounts c = count_steps(impl);
+  const bool reference = impl.context().isa == Isa::reference;
+  std::printf("steps: %zu after rewriting (%zu kernels + %zu layout reorders) for %zu model nodes; isa %s, ",
+              c.steps, c.kernels, c.reorders, model_nodes, isa_name(impl.context().isa));
+  if (reference) {
+    std::printf("no rewriting on the reference ISA\n");
+  } else {
+    const Options& o = impl.options();
+    std::string fusion = "fusion level " + std::to_string(o.fuse_level);
+    if (!o.fuse_ops.empty()) fusion += " " + o.fuse_ops;
+    for (size_t i = 0; i < o.no_fuse.size(); ++i) fusion += (i ? ", " : "; not fused: ") + o.no_fuse[i];
+    std::printf("%s\n", fusion.c_str());
+  }
+  // Nodes neither run as their own step nor fused into one were folded at load time or removed.
+  const size_t accounted = c.kernels + c.fused_members;
+  std::printf("  %zu nodes fused into other kernels, %zu folded or removed\n", c.fused_members,
+              model_nodes > accounted ? model_nodes - accounted : size_t{0});
+}
+
+void write_text_file(const std::string& path, const std::string& text, const std::string& option) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw Error(option + ": cannot open '" + path + "' for writing");
+  f << text;
+  f.close();
+  if (!f) throw Error(option + ": cannot write '" + path + "'");
+}
+
 }  // namespace
 
 int cmd_info(int argc, char** argv) {
-  ArgParser args("info", std::string(kUsage) + kSessionOptionsUsage);
+  ArgParser args("info", std::string(kUsage) + kSessionOptionsUsage + fusion_patterns_usage());
   add_session_options(args);
+  args.flag("--graph");
+  args.option("--dot");
   if (!args.parse(argc, argv)) return 0;
   args.expect_positional(1, 1, "one MODEL (a .onnx file or zoo:NAME)");
   const Options options = session_options(args);
 
   Model model = Model::load(args.positional()[0]);
+  check_session_options(options, model);
   Session session(model, options);
   const SessionImpl& impl = session.impl();
   const plan::Plan& plan = impl.plan();
@@ -91,8 +130,8 @@ int cmd_info(int argc, char** argv) {
   for (const ir::Node& n : graph.nodes) ++op_counts[n.op_type];
   std::string ops;
   for (const auto& [op, count] : op_counts) ops += (ops.empty() ? "" : ", ") + op + " " + std::to_string(count);
-  std::printf("nodes: %zu (%s); plan: %zu steps, isa %s\n", graph.nodes.size(), ops.c_str(),
-              plan.steps.size(), isa_name(impl.context().isa));
+  std::printf("nodes: %zu (%s)\n", graph.nodes.size(), ops.c_str());
+  print_step_counts(impl, graph.nodes.size());
 
   const zoo::FlopCount flops = zoo::count_flops(graph);
   const double total = static_cast<double>(flops.total());
@@ -128,6 +167,12 @@ int cmd_info(int argc, char** argv) {
     auto it = algorithm_of.find(n.name);
     std::printf("  %-32s %-64s %9.4f  %s\n", n.name.c_str(), d.to_string().c_str(),
                 static_cast<double>(d.flops()) / 1e9, it == algorithm_of.end() ? "-" : it->second.c_str());
+  }
+
+  if (args.has("--graph")) std::fputs(session_graph_text(impl).c_str(), stdout);
+  if (args.has("--dot")) {
+    write_text_file(args.get("--dot"), session_graph_dot(impl), "--dot");
+    std::printf("wrote %s\n", args.get("--dot").c_str());
   }
   return 0;
 }

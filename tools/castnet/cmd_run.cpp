@@ -102,6 +102,7 @@ int cmd_run(int argc, char** argv) {
   const Options options = session_options(args);
 
   Model model = Model::load(args.positional()[0]);
+  check_session_options(options, model);
   Session session(model, options);
   const std::vector<TensorInfo> expected = session.inputs();
 
