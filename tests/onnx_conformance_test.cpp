@@ -7,11 +7,8 @@
 #include "onnx_proto_builder.h"
 #include "runtime/onnx_test_case.h"
 
-#include <onnx/onnx_pb.h>
-
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <regex>
 #include <string>
@@ -37,13 +34,18 @@ const char* const kNodePatterns[] = {
 };
 const char* const kPytorchPatterns[] = {
     "test_Conv[123]d.*", "test_BatchNorm.*", "test_AvgPool.*", "test_MaxPool.*", "test_PReLU.*",
-    "test_ReLU", "test_Sigmoid", "test_Softmax", "test_ZeroPad2d", "test_ConstantPad2d", "test_Linear.*",
-    "test_LeakyReLU.*",
+    "test_ReLU", "test_Sigmoid", "test_Softmax", "test_softmax_(functional_dim3|lastdim)",
+    "test_(Zero|Constant|Reflection|Replication)Pad2d", "test_Linear.*", "test_LeakyReLU.*", "test_Embedding.*",
+    "test_PixelShuffle",
+};
+// PyTorch's operator exports (opset 6): legacy Gemm broadcast, Clip and Slice attributes.
+const char* const kPytorchOperatorPatterns[] = {
+    "test_operator_(addmm|mm|clip|concat2|conv|flatten|index|maxpool|non_float_params|permute2|view)",
 };
 
-// ...minus these (regex over the name), each with the reason it cannot pass. A case whose model
-// declares an opset below 11 is skipped at run time instead (castnet implements opsets 11-17
-// only), which covers most of pytorch-converted (exported with opset 6).
+// ...minus these (regex over the name), each with the reason it cannot pass. Models declaring an
+// opset below 11 (most of pytorch-converted, exported with opset 6) run like the others: the
+// loader upgrades them to opset 11.
 struct Exclusion {
   const char* pattern;
   const char* reason;
@@ -60,8 +62,6 @@ const Exclusion kExcluded[] = {
     {"test_dropout_random_old", "training-mode Dropout draws random masks"},
     {"test_ReflectionPad2d", "non-constant Pad mode (reflect)"},
     {"test_ReplicationPad2d", "non-constant Pad mode (edge)"},
-    {"test_(add|sub|mul|div)_uint8", "uint8 element-wise arithmetic (castnet's arithmetic is float)"},
-    {"test_maxpool_2d_uint8", "uint8 MaxPool (castnet's pooling is float)"},
     {"test_softmax_.*_expanded", "the function-expanded form uses ReduceMax, Exp and ReduceSum, not castnet ops"},
 };
 
@@ -102,18 +102,9 @@ std::vector<ConformanceCase> all_cases() {
   std::vector<ConformanceCase> cases;
   collect("node", "node_", std::begin(kNodePatterns), std::end(kNodePatterns), cases);
   collect("pytorch-converted", "pytorch_", std::begin(kPytorchPatterns), std::end(kPytorchPatterns), cases);
+  collect("pytorch-operator", "pytorch_", std::begin(kPytorchOperatorPatterns), std::end(kPytorchOperatorPatterns),
+          cases);
   return cases;
-}
-
-// The default-domain opset the case's model declares (0 if unreadable: the test then reports the
-// loader's error).
-int64_t declared_opset(const std::string& dir) {
-  std::ifstream in(dir + "/model.onnx", std::ios::binary);
-  onnx::ModelProto model;
-  if (!in || !model.ParseFromIstream(&in)) return 0;
-  for (const auto& op : model.opset_import())
-    if (op.domain().empty() || op.domain() == "ai.onnx") return op.version();
-  return 0;
 }
 
 class OnnxConformance : public ::testing::TestWithParam<std::tuple<ConformanceCase, std::string>> {};
@@ -123,10 +114,6 @@ TEST_P(OnnxConformance, MatchesExpectedOutputs) {
   Options options;
   options.threads = 1;
   options.isa = isa;
-  // Most pytorch-converted models (and a few node ones) were exported with opsets before 11,
-  // whose operator versions castnet does not implement; the loader rejects them by design.
-  const int64_t opset = declared_opset(c.dir);
-  if (opset > 0 && opset < 11) GTEST_SKIP() << "model declares opset " << opset << "; castnet implements 11-17";
   const OnnxTestResult r = run_onnx_test_case(c.dir, options);
   EXPECT_TRUE(r.passed) << c.dir << ": " << r.message;
   RecordProperty("max_abs_error", std::to_string(r.max_abs_error));

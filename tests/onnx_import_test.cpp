@@ -9,8 +9,11 @@
 #include "onnx_proto_builder.h"
 #include "zoo/zoo.h"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -336,6 +339,484 @@ TEST(OnnxImport, BackendTestModelFromDisk) {
   EXPECT_EQ(x.shape(), (Shape{1, 1, 7, 5}));
   // The backend test fills x with 0, 1, 2, ...
   for (int64_t i = 0; i < x.numel(); ++i) EXPECT_EQ(x.data_as<float>()[i], static_cast<float>(i));
+}
+
+// ---- models declaring opsets before 11 ---------------------------------------------------------
+// One test per upgrade rule: a hand-built legacy model against the same computation written for
+// opset 13, both run with the reference kernels and with the best ones for this CPU. The same
+// kernels see the same computation, so the outputs must agree bit for bit; hand-computed values
+// pin down what that computation is.
+
+using test_onnx::attr_float;
+using test_onnx::Dim;
+
+std::vector<Tensor> run_model(const ModelBuilder& b, const NamedTensors& inputs, const std::string& isa) {
+  ScratchDir dir;
+  b.write(dir.file("model.onnx"));
+  Options options;
+  options.threads = 1;
+  options.isa = isa;
+  return Session(Model::load(dir.file("model.onnx")), options).run(inputs);
+}
+
+void expect_same_tensor(const Tensor& a, const Tensor& b) {
+  ASSERT_EQ(a.dtype(), b.dtype());
+  ASSERT_EQ(a.shape(), b.shape());
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), static_cast<size_t>(a.numel()) * dtype_size(a.dtype())), 0)
+      << "legacy and modern outputs differ";
+}
+
+// The legacy model loads as an opset-11 graph and computes what `modern` computes. Returns its
+// outputs (reference kernels).
+std::vector<Tensor> expect_equivalent(const ModelBuilder& legacy, const ModelBuilder& modern,
+                                      const NamedTensors& inputs) {
+  EXPECT_EQ(load(legacy)->opset, 11);
+  std::vector<Tensor> reference;
+  for (const std::string isa : {"reference", ""}) {
+    SCOPED_TRACE("isa '" + isa + "'");
+    std::vector<Tensor> a = run_model(legacy, inputs, isa);
+    const std::vector<Tensor> b = run_model(modern, inputs, isa);
+    EXPECT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) expect_same_tensor(a[i], b[i]);
+    if (isa == "reference") reference = std::move(a);
+  }
+  return reference;
+}
+
+const float* floats(const std::vector<Tensor>& outputs, size_t i = 0) {
+  EXPECT_GT(outputs.size(), i);
+  EXPECT_EQ(outputs[i].dtype(), DType::f32);
+  return outputs[i].data_as<float>();
+}
+
+// x [2,3,2,2] = -3, -2.75, ..., 2.75: negative and positive values in every channel.
+NamedTensors x_input(const Shape& shape = {2, 3, 2, 2}) {
+  return {{"x", Tensor::from_vector<float>(shape, ramp(static_cast<size_t>(shape_numel(shape)), -3.f))}};
+}
+
+ModelBuilder batch_norm_model(int64_t opset, const std::function<void(onnx::NodeProto*)>& legacy_attrs = {}) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 2, 2});
+  b.initializer("scale", {3}, {0.5f, 2.f, -1.f});
+  b.initializer("bias", {3}, {0.f, 1.f, -2.f});
+  b.initializer("mean", {3}, {1.f, -1.f, 0.5f});
+  b.initializer("var", {3}, {4.f, 0.25f, 1.f});
+  auto* n = b.node("BatchNormalization", {"x", "scale", "bias", "mean", "var"}, {"y"}, "bn");
+  attr_float(n, "epsilon", 0.f);
+  if (legacy_attrs) legacy_attrs(n);
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, BatchNormalizationDropsIsTestAndSpatial) {
+  auto legacy = batch_norm_model(6, [](onnx::NodeProto* n) {
+    attr_int(n, "is_test", 1);
+    attr_int(n, "spatial", 1);
+  });
+  auto out = expect_equivalent(legacy, batch_norm_model(13), x_input());
+  // Channel 0: (x - 1) / 2 * 0.5; x[0] = -3 -> -1. Channel 2: -(x - 0.5) - 2; x[8] = -1 -> -0.5.
+  EXPECT_FLOAT_EQ(floats(out)[0], -1.f);
+  EXPECT_FLOAT_EQ(floats(out)[8], -0.5f);
+  auto g = load(legacy);
+  EXPECT_FALSE(g->nodes[0].attrs.has("is_test"));
+  EXPECT_FALSE(g->nodes[0].attrs.has("spatial"));
+  // Opset 1 also lists consumed_inputs; is_test absent with Y alone is an inference node too.
+  auto opset1 = batch_norm_model(1, [](onnx::NodeProto* n) { attr_ints(n, "consumed_inputs", {0, 0, 0, 1, 1}); });
+  expect_equivalent(opset1, batch_norm_model(13), x_input());
+  EXPECT_FALSE(load(opset1)->nodes[0].attrs.has("consumed_inputs"));
+}
+
+ModelBuilder gemm_model(int64_t opset) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3});
+  b.initializer("w", {4, 3}, ramp(12, -1.f));
+  b.initializer("c", {4}, {1.f, 2.f, 3.f, 4.f});
+  auto* n = b.node("Gemm", {"x", "w", "c"}, {"y"}, "fc");
+  attr_int(n, "transB", 1);
+  attr_float(n, "beta", 0.5f);
+  if (opset < 7) attr_int(n, "broadcast", 1);
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, GemmDropsBroadcast) {
+  auto out = expect_equivalent(gemm_model(6), gemm_model(13), x_input({2, 3}));
+  // y[0][0] = x[0] . w[0] + 0.5 * c[0] = (-3)(-1) + (-2.75)(-0.75) + (-2.5)(-0.5) + 0.5.
+  EXPECT_FLOAT_EQ(floats(out)[0], 3.f + 2.0625f + 1.25f + 0.5f);
+  EXPECT_FALSE(load(gemm_model(6))->nodes[0].attrs.has("broadcast"));
+}
+
+// y = op(a, b) with a = Reshape(x [2,12]) to [2,3,2,2] (itself a legacy Reshape, so the rank of a
+// is only known by inferring the upgraded nodes before). b has shape `b_dims`; legacy: broadcast
+// from `axis`; modern: b given its trailing 1s (a constant reshaped, an input through Reshape).
+ModelBuilder binary_model(int64_t opset, const std::string& op, const std::vector<int64_t>& b_dims,
+                          std::optional<int64_t> axis, bool b_is_input) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 12});
+  const auto b_rank = static_cast<int64_t>(b_dims.size());
+  const int64_t trailing = axis ? 4 - *axis - b_rank : 0;
+  std::vector<int64_t> modern_dims = b_dims;
+  modern_dims.insert(modern_dims.end(), static_cast<size_t>(trailing), 1);
+  const size_t b_numel = static_cast<size_t>(shape_numel(b_dims));
+  const std::vector<float> b_values = ramp(b_numel, 0.5f, 0.75f);
+  std::string b_name = "b";
+  if (b_is_input) {
+    std::vector<Dim> dims(b_dims.begin(), b_dims.end());
+    b.input("b", dims);
+    if (opset >= 7 && trailing > 0) {
+      b.initializer_i64("b_shape", {static_cast<int64_t>(modern_dims.size())}, modern_dims);
+      b.node("Reshape", {"b", "b_shape"}, {"b_full"}, "b_reshape");
+      b_name = "b_full";
+    }
+  } else {
+    b.initializer("b", opset >= 7 ? modern_dims : b_dims, b_values);
+  }
+  if (opset < 5) {
+    attr_ints(b.node("Reshape", {"x"}, {"a"}, "reshape"), "shape", {2, 3, 2, 2});
+  } else {
+    b.initializer_i64("a_shape", {4}, {2, 3, 2, 2});
+    b.node("Reshape", {"x", "a_shape"}, {"a"}, "reshape");
+  }
+  auto* n = b.node(op, {"a", b_name}, {"y"}, "binary");
+  if (opset < 7) {
+    attr_int(n, "broadcast", 1);
+    if (axis) attr_int(n, "axis", *axis);
+  }
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, BinaryOpsBroadcastFromAxis) {
+  struct Case {
+    std::vector<int64_t> b_dims;
+    std::optional<int64_t> axis;
+  };
+  const Case cases[] = {{{3}, 1}, {{2, 3}, 0}, {{2}, std::nullopt}, {{3, 2}, 1}, {{3, 2, 2}, std::nullopt}};
+  for (const std::string op : {"Add", "Sub", "Mul", "Div"}) {
+    for (const Case& c : cases) {
+      for (bool b_is_input : {false, true}) {
+        SCOPED_TRACE(op + " b " + shape_to_string(c.b_dims) + " axis " + (c.axis ? std::to_string(*c.axis) : "none") +
+                     (b_is_input ? " (input)" : " (constant)"));
+        NamedTensors in = x_input({2, 12});
+        if (b_is_input)
+          in.emplace_back("b", Tensor::from_vector<float>(c.b_dims, ramp(static_cast<size_t>(shape_numel(c.b_dims)),
+                                                                          0.5f, 0.75f)));
+        for (int64_t opset : {4, 6}) {
+          SCOPED_TRACE("opset " + std::to_string(opset));
+          auto out = expect_equivalent(binary_model(opset, op, c.b_dims, c.axis, b_is_input),
+                                       binary_model(13, op, c.b_dims, c.axis, b_is_input), in);
+          if (op == "Add" && c.axis == 1 && c.b_dims.size() == 1) {
+            // a[0][1][0][0] = x[4] = -2 gets b[1] = 1.25.
+            EXPECT_FLOAT_EQ(floats(out)[4], -0.75f);
+          }
+        }
+      }
+    }
+  }
+  // A constant operand is reshaped in place of an Unsqueeze; an input goes through one.
+  auto constant = load(binary_model(6, "Add", {3}, 1, false));
+  EXPECT_EQ(constant->nodes.size(), 2u);
+  auto input = load(binary_model(6, "Add", {3}, 1, true));
+  ASSERT_EQ(input->nodes.size(), 3u);
+  EXPECT_EQ(input->nodes[1].op_type, "Unsqueeze");
+  EXPECT_EQ(input->nodes[1].attrs.get_ints("axes"), (std::vector<int64_t>{1, 2}));
+}
+
+ModelBuilder prelu_model(int64_t opset, bool slope_is_input) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 2, 2});
+  const std::vector<float> slope = {0.5f, -1.f, 2.f};
+  if (slope_is_input) {
+    b.input("slope", std::vector<Dim>{3});
+    if (opset >= 7) {
+      b.initializer_i64("slope_shape", {3}, {3, 1, 1});
+      b.node("Reshape", {"slope", "slope_shape"}, {"slope_c11"}, "slope_reshape");
+    }
+  } else {
+    b.initializer("slope", opset >= 7 ? std::vector<int64_t>{3, 1, 1} : std::vector<int64_t>{3}, slope);
+  }
+  b.node("Identity", {"x"}, {"t"}, "identity");  // X of PRelu is a computed value
+  b.node("PRelu", {"t", opset >= 7 && slope_is_input ? "slope_c11" : "slope"}, {"y"}, "prelu");
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, PReluSlopeIsPerChannel) {
+  for (bool slope_is_input : {false, true}) {
+    SCOPED_TRACE(slope_is_input ? "slope input" : "slope constant");
+    NamedTensors in = x_input();
+    if (slope_is_input) in.emplace_back("slope", Tensor::from_vector<float>({3}, {0.5f, -1.f, 2.f}));
+    auto out = expect_equivalent(prelu_model(6, slope_is_input), prelu_model(13, slope_is_input), in);
+    // Channel 1 (slope -1): x[4] = -2 -> 2; channel 2 (slope 2): x[8] = -1 -> -2.
+    EXPECT_FLOAT_EQ(floats(out)[4], 2.f);
+    EXPECT_FLOAT_EQ(floats(out)[8], -2.f);
+  }
+}
+
+ModelBuilder pad_model(int64_t opset, float value) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{1, 2, 2, 2});
+  const std::vector<int64_t> pads = {0, 0, 1, 0, 0, 0, 0, 2};  // one row on top, two columns right
+  if (opset < 11) {
+    auto* n = b.node("Pad", {"x"}, {"y"}, "pad");
+    attr_ints(n, opset < 2 ? "paddings" : "pads", pads);
+    if (value != 0.f) attr_float(n, "value", value);
+    attr_string(n, "mode", "constant");
+  } else {
+    b.initializer_i64("pads", {8}, pads);
+    std::vector<std::string> inputs = {"x", "pads"};
+    if (value != 0.f) {
+      b.initializer("value", {}, {value});
+      inputs.push_back("value");
+    }
+    b.node("Pad", inputs, {"y"}, "pad");
+  }
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, PadAttributesBecomeInputs) {
+  for (int64_t opset : {1, 2, 6}) {
+    for (float value : {0.f, 1.5f}) {
+      SCOPED_TRACE("opset " + std::to_string(opset) + " value " + std::to_string(value));
+      auto out = expect_equivalent(pad_model(opset, value), pad_model(13, value), x_input({1, 2, 2, 2}));
+      ASSERT_EQ(out[0].shape(), (Shape{1, 2, 3, 4}));
+      EXPECT_EQ(floats(out)[0], value);       // the padded top row
+      EXPECT_EQ(floats(out)[4], -3.f);        // x[0] below it
+      EXPECT_EQ(floats(out)[6], value);       // right of x[0][1]
+    }
+  }
+}
+
+ModelBuilder clip_model(int64_t opset, std::optional<float> min, std::optional<float> max) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 2, 2});
+  if (opset < 11) {
+    auto* n = b.node("Clip", {"x"}, {"y"}, "clip");
+    if (min) attr_float(n, "min", *min);
+    if (max) attr_float(n, "max", *max);
+    if (opset < 6) attr_ints(n, "consumed_inputs", {0});
+  } else {
+    if (min) b.initializer("min", {}, {*min});
+    if (max) b.initializer("max", {}, {*max});
+    b.node("Clip", {"x", min ? "min" : "", max ? "max" : ""}, {"y"}, "clip");
+  }
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, ClipAttributesBecomeInputs) {
+  for (int64_t opset : {1, 6}) {
+    SCOPED_TRACE("opset " + std::to_string(opset));
+    auto out = expect_equivalent(clip_model(opset, -1.f, 0.5f), clip_model(13, -1.f, 0.5f), x_input());
+    EXPECT_EQ(floats(out)[0], -1.f);
+    EXPECT_EQ(floats(out)[23], 0.5f);
+    out = expect_equivalent(clip_model(opset, std::nullopt, 0.5f), clip_model(13, std::nullopt, 0.5f), x_input());
+    EXPECT_EQ(floats(out)[0], -3.f);
+    EXPECT_EQ(floats(out)[23], 0.5f);
+  }
+}
+
+ModelBuilder dropout_model(int64_t opset, std::optional<int64_t> is_test) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 2, 2});
+  auto* n = b.node("Dropout", {"x"}, {"y"}, "dropout");
+  attr_float(n, "ratio", 0.25f);
+  if (is_test) attr_int(n, "is_test", *is_test);
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, DropoutDropsIsTest) {
+  for (std::optional<int64_t> is_test : {std::optional<int64_t>(1), std::optional<int64_t>()}) {
+    auto out = expect_equivalent(dropout_model(6, is_test), dropout_model(13, std::nullopt), x_input());
+    EXPECT_EQ(std::vector<float>(floats(out), floats(out) + 24), ramp(24, -3.f));
+  }
+}
+
+ModelBuilder reshape_model(int64_t opset) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 2, 2});
+  if (opset < 5) {
+    auto* n = b.node("Reshape", {"x"}, {"y"}, "reshape");
+    attr_ints(n, "shape", {0, -1, 2});
+    attr_ints(n, "consumed_inputs", {0});
+  } else {
+    b.initializer_i64("shape", {3}, {0, -1, 2});
+    b.node("Reshape", {"x", "shape"}, {"y"}, "reshape");
+  }
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, ReshapeShapeBecomesAnInput) {
+  auto out = expect_equivalent(reshape_model(4), reshape_model(13), x_input());
+  EXPECT_EQ(out[0].shape(), (Shape{2, 6, 2}));
+}
+
+ModelBuilder slice_model(int64_t opset, bool with_axes) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 2, 2});
+  const std::vector<int64_t> starts = with_axes ? std::vector<int64_t>{1, -1} : std::vector<int64_t>{1, 0, 1};
+  const std::vector<int64_t> ends = with_axes ? std::vector<int64_t>{1000, 1000} : std::vector<int64_t>{2, -1, 2};
+  const std::vector<int64_t> axes = {1, 3};
+  if (opset < 10) {
+    auto* n = b.node("Slice", {"x"}, {"y"}, "slice");
+    attr_ints(n, "starts", starts);
+    attr_ints(n, "ends", ends);
+    if (with_axes) attr_ints(n, "axes", axes);
+  } else {
+    const auto n = static_cast<int64_t>(starts.size());
+    b.initializer_i64("starts", {n}, starts);
+    b.initializer_i64("ends", {n}, ends);
+    std::vector<std::string> inputs = {"x", "starts", "ends"};
+    if (with_axes) {
+      b.initializer_i64("axes", {n}, axes);
+      inputs.push_back("axes");
+    }
+    b.node("Slice", inputs, {"y"}, "slice");
+  }
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, SliceAttributesBecomeInputs) {
+  auto out = expect_equivalent(slice_model(9, true), slice_model(13, true), x_input());
+  EXPECT_EQ(out[0].shape(), (Shape{2, 2, 2, 1}));
+  out = expect_equivalent(slice_model(1, false), slice_model(13, false), x_input());
+  EXPECT_EQ(out[0].shape(), (Shape{1, 2, 1, 2}));
+}
+
+ModelBuilder concat_model(int64_t opset) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 2, 2});
+  b.initializer("k", {2, 1, 2, 2}, ramp(8, 10.f));
+  auto* n = b.node("Concat", {"x", "k"}, {"y"}, "concat");
+  if (opset >= 4) attr_int(n, "axis", 1);
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, ConcatAxisDefaultsToOne) {
+  auto out = expect_equivalent(concat_model(3), concat_model(13), x_input());
+  EXPECT_EQ(out[0].shape(), (Shape{2, 4, 2, 2}));
+  EXPECT_EQ(load(concat_model(3))->nodes[0].attrs.get_int("axis", -1), 1);
+}
+
+ModelBuilder cast_model(int64_t opset) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{4});
+  auto* n = b.node("Cast", {"x"}, {"y"}, "cast");
+  if (opset < 6) attr_string(n, "to", "int32");
+  else attr_int(n, "to", onnx::TensorProto::INT32);
+  b.output("y", std::nullopt, onnx::TensorProto::INT32);
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, CastTypeNameBecomesAnEnum) {
+  const NamedTensors in = {{"x", Tensor::from_vector<float>({4}, {1.5f, -2.75f, 3.f, 0.f})}};
+  auto out = expect_equivalent(cast_model(5), cast_model(13), in);
+  ASSERT_EQ(out[0].dtype(), DType::i32);
+  EXPECT_EQ(std::vector<int32_t>(out[0].data_as<int32_t>(), out[0].data_as<int32_t>() + 4),
+            (std::vector<int32_t>{1, -2, 3, 0}));
+}
+
+// Relu -> LeakyRelu -> HardSigmoid -> Sigmoid -> Add(x): consumed_inputs on each before opset 6.
+ModelBuilder activation_chain_model(int64_t opset) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 2, 2});
+  std::vector<onnx::NodeProto*> nodes = {
+      b.node("LeakyRelu", {"x"}, {"a"}, "leaky"), b.node("Relu", {"a"}, {"r"}, "relu"),
+      b.node("HardSigmoid", {"a"}, {"h"}, "hard_sigmoid"), b.node("Sigmoid", {"h"}, {"s"}, "sigmoid"),
+      b.node("Add", {"r", "s"}, {"y"}, "add")};
+  attr_float(nodes[0], "alpha", 0.5f);
+  if (opset < 6)
+    for (auto* n : nodes) attr_ints(n, "consumed_inputs", {0});
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, ConsumedInputsDropped) {
+  auto out = expect_equivalent(activation_chain_model(1), activation_chain_model(13), x_input());
+  // x[0] = -3: leaky -1.5, relu 0, hard sigmoid 0.2 * -1.5 + 0.5 = 0.2, sigmoid(0.2).
+  EXPECT_NEAR(floats(out)[0], 1.0 / (1.0 + std::exp(-0.2)), 1e-6);
+  const auto g = load(activation_chain_model(5));
+  for (const ir::Node& n : g->nodes) EXPECT_FALSE(n.attrs.has("consumed_inputs"));
+}
+
+ModelBuilder softmax_squeeze_model(int64_t opset) {
+  ModelBuilder b(opset);
+  b.input("x", std::vector<Dim>{2, 3, 4});
+  if (opset < 13) {
+    attr_ints(b.node("Unsqueeze", {"x"}, {"u"}, "unsqueeze"), "axes", {0});
+    attr_ints(b.node("Squeeze", {"u"}, {"s"}, "squeeze"), "axes", {0});
+  } else {
+    b.initializer_i64("axes", {1}, {0});
+    b.node("Unsqueeze", {"x", "axes"}, {"u"}, "unsqueeze");
+    b.node("Squeeze", {"u", "axes"}, {"s"}, "squeeze");
+  }
+  b.node("Softmax", {"s"}, {"y"}, "softmax");  // the default axis, 1
+  b.output("y");
+  return b;
+}
+
+TEST(OnnxImportLegacyOpset, SoftmaxAndSqueezeKeepTheirPreOpset13Meaning) {
+  // Softmax before 13 normalises over everything from the axis on (here 3 x 4 values per batch
+  // item); an opset-13 model would mean one axis: the equivalent is the opset-12 model.
+  auto out = expect_equivalent(softmax_squeeze_model(6), softmax_squeeze_model(12), x_input({2, 3, 4}));
+  double sum = 0;
+  for (int i = 0; i < 12; ++i) sum += floats(out)[i];
+  EXPECT_NEAR(sum, 1.0, 1e-5);
+  EXPECT_GT(std::abs(floats(out)[0] + floats(out)[4] + floats(out)[8] - 1.f), 0.1f);
+}
+
+TEST(OnnxImportLegacyOpset, UpgradedGraphExportsAsOpset11) {
+  // The written model is a valid opset-11 model: attributes that became inputs are initializers,
+  // the inserted Unsqueeze carries its axes, and it loads back to the same computation.
+  for (const ModelBuilder& legacy : {prelu_model(6, true), pad_model(2, 1.5f), binary_model(6, "Mul", {3}, 1, false)}) {
+    auto upgraded = load(legacy);
+    const std::string bytes = onnx_export::to_onnx_bytes(*upgraded);
+    onnx::ModelProto proto;
+    ASSERT_TRUE(proto.ParseFromString(bytes));
+    ASSERT_EQ(proto.opset_import_size(), 1);
+    EXPECT_EQ(proto.opset_import(0).version(), 11);
+    auto reloaded = onnx_import::load_onnx_bytes(bytes, "upgraded.onnx", "");
+    EXPECT_EQ(reloaded->nodes.size(), upgraded->nodes.size());
+    for (size_t i = 0; i < reloaded->nodes.size() && i < upgraded->nodes.size(); ++i) {
+      EXPECT_EQ(reloaded->nodes[i].op_type, upgraded->nodes[i].op_type);
+      EXPECT_EQ(reloaded->nodes[i].inputs.size(), upgraded->nodes[i].inputs.size());
+    }
+  }
+}
+
+TEST(OnnxImportLegacyOpset, PassThroughOperatorsUnchanged) {
+  // Conv, pooling, Flatten, Transpose, MatMul: the same attributes and inputs as written.
+  ModelBuilder b(6);
+  b.input("x", std::vector<Dim>{1, 2, 4, 4});
+  b.initializer("w", {2, 2, 3, 3}, ramp(36, -1.f, 0.0625f));
+  attr_ints(b.node("Conv", {"x", "w"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
+  attr_ints(b.node("MaxPool", {"c"}, {"m"}, "max_pool"), "kernel_shape", {2, 2});
+  attr_ints(b.node("AveragePool", {"m"}, {"p"}, "avg_pool"), "kernel_shape", {2, 2});
+  b.node("GlobalAveragePool", {"c"}, {"g"}, "gap");
+  b.node("Flatten", {"g"}, {"f"}, "flatten");
+  attr_ints(b.node("Transpose", {"f"}, {"t"}, "transpose"), "perm", {1, 0});
+  b.node("MatMul", {"f", "t"}, {"y"}, "matmul");
+  b.output("y");
+  b.output("p");
+  auto g = load(b);
+  EXPECT_EQ(g->opset, 11);
+  ASSERT_EQ(g->nodes.size(), 7u);
+  for (const ir::Node& n : g->nodes) {
+    const size_t expected_inputs = n.op_type == "Conv" || n.op_type == "MatMul" ? 2u : 1u;
+    EXPECT_EQ(n.inputs.size(), expected_inputs) << n.name;
+  }
+  EXPECT_EQ(g->nodes[0].attrs.get_ints("pads"), (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_EQ(g->values.size(), load(b)->values.size());  // no constant added
+  Options options;
+  options.threads = 1;
+  ScratchDir dir;
+  b.write(dir.file("model.onnx"));
+  EXPECT_NO_THROW(Session(Model::load(dir.file("model.onnx")), options).run(x_input({1, 2, 4, 4})));
 }
 
 // ---- export -> import ------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "frontend/onnx/file_bytes.h"
+#include "frontend/onnx/legacy_opset_upgrade.h"
 #include "frontend/onnx/tensor_proto_convert.h"
 
 #include <algorithm>
@@ -14,9 +15,11 @@
 namespace castnet::onnx_import {
 namespace {
 
-// The default-domain opsets whose operator definitions castnet implements.
-constexpr int64_t kMinOpset = 11;
+// The default-domain opsets whose operator definitions castnet implements; models declaring
+// opsets 1 to kMinOpset-1 are upgraded to kMinOpset on load (legacy_opset_upgrade.h).
+constexpr int64_t kMinOpset = kLegacyUpgradeTarget;
 constexpr int64_t kMaxOpset = 17;
+constexpr int64_t kOldestUpgradableOpset = 1;
 
 // A name from the file as it appears in an error message: quoted, control characters replaced and
 // overlong names cut, so a hostile name cannot break the one-line message.
@@ -71,6 +74,7 @@ class GraphReader {
     read_outputs();
     read_value_info();
     graph_->verify_and_sort();
+    if (graph_->opset < kMinOpset) upgrade_legacy_opset(*graph_);
     return graph_;
   }
 
@@ -91,9 +95,10 @@ class GraphReader {
       version = op.version();
     }
     if (!found) fail("the model has no opset_import for the default ONNX domain");
-    if (version < kMinOpset || version > kMaxOpset)
+    if (version < kOldestUpgradableOpset || version > kMaxOpset)
       fail("opset " + std::to_string(version) + " not supported (" + std::to_string(kMinOpset) + "-" +
-           std::to_string(kMaxOpset) + ")");
+           std::to_string(kMaxOpset) + "); models of opsets " + std::to_string(kOldestUpgradableOpset) + "-" +
+           std::to_string(kMinOpset - 1) + " are upgraded on load");
     return version;
   }
 
