@@ -156,6 +156,7 @@ TEST(ConvWinograd, NamedEdgeCases) {
   cases.push_back(make(1, 17, 37, 11, 9, 1, 1, 1, 1));    // channel tails
   cases.push_back(make(1, 130, 130, 6, 5, 1, 1, 1, 1));   // several microkernel groups + tail
   cases.push_back(make(2, 13, 17, 9, 11, 1, 0, 0, 1));    // batch 2
+  cases.push_back(make(3, 20, 24, 5, 6, 1, 1, 1, 1));     // batch 3: bands span images
   cases.push_back(make(1, 16, 16, 3, 3, 0, 0, 0, 0));     // a single 1×1 output
   uint64_t seed = 1;
   for (const char* algo : {kF2, kF4})
@@ -220,30 +221,36 @@ TEST(ConvWinograd, BlockedInputFromPreviousConv) {
 TEST(ConvWinograd, CostRuleAndOverride) {
   std::mt19937 rng(3);
   const std::string best = isa_name(best_isa(CpuFeatures::host()));
-  auto algorithm_of = [&](const ConvDesc& d) {
+  auto algorithm_of = [&](const ConvDesc& d, const std::string& isa) {
     Model m = castnet::testing::single_conv_model(d, true, rng);
-    Session s(m, Options{.threads = 1, .isa = best});
+    Session s(m, Options{.threads = 1, .isa = isa});
     return conv_algorithms(s).at(0);
   };
-  const ConvDesc resnet = make(1, 64, 64, 14, 14, 1, 1, 1, 1);
-  const ConvDesc narrow = make(1, 16, 16, 14, 14, 1, 1, 1, 1);
+  const ConvDesc layer1 = make(1, 64, 64, 56, 56, 1, 1, 1, 1);
+  const ConvDesc narrow = make(1, 8, 8, 14, 14, 1, 1, 1, 1);
   const ConvDesc tiny = make(1, 64, 64, 3, 3, 1, 1, 1, 1);
   ConvDesc strided = make(1, 64, 64, 14, 14, 1, 1, 1, 1);
   strided.stride = {2, 2, 1};
   strided.compute_output();
-  EXPECT_TRUE(starts_with(algorithm_of(resnet), kF4));
-  EXPECT_FALSE(starts_with(algorithm_of(narrow), "conv_winograd"));
-  EXPECT_FALSE(starts_with(algorithm_of(tiny), "conv_winograd"));
-  EXPECT_FALSE(starts_with(algorithm_of(strided), "conv_winograd"));
+  EXPECT_TRUE(starts_with(algorithm_of(layer1, best), kF4));
+  EXPECT_FALSE(starts_with(algorithm_of(narrow, best), "conv_winograd"));
+  EXPECT_FALSE(starts_with(algorithm_of(tiny, best), "conv_winograd"));
+  EXPECT_FALSE(starts_with(algorithm_of(strided, best), "conv_winograd"));
+  if (isa_supported(Isa::avx512, CpuFeatures::host())) {
+    // A 7×7 layer with many channels at batch 1: F(4×4)'s filters (9.4 MB for 4 tiles) cost more
+    // than its saved products, F(2×2) wins; at batch 4 bands span images and F(4×4) wins again.
+    EXPECT_TRUE(starts_with(algorithm_of(make(1, 256, 256, 7, 7, 1, 1, 1, 1), "avx512"), kF2));
+    EXPECT_TRUE(starts_with(algorithm_of(make(4, 256, 256, 7, 7, 1, 1, 1, 1), "avx512"), kF4));
+  }
   {
     ForceAlgo force("conv_nchwc_direct");
-    EXPECT_FALSE(starts_with(algorithm_of(resnet), "conv_winograd"));
+    EXPECT_FALSE(starts_with(algorithm_of(layer1, best), "conv_winograd"));
   }
   {
     ForceAlgo force(kF2);
-    EXPECT_TRUE(starts_with(algorithm_of(resnet), kF2));
-    EXPECT_TRUE(starts_with(algorithm_of(narrow), kF2));
-    EXPECT_FALSE(starts_with(algorithm_of(strided), "conv_winograd"));  // forced only where it can run
+    EXPECT_TRUE(starts_with(algorithm_of(layer1, best), kF2));
+    EXPECT_TRUE(starts_with(algorithm_of(narrow, best), kF2));
+    EXPECT_FALSE(starts_with(algorithm_of(strided, best), "conv_winograd"));  // forced only where it can run
   }
 }
 

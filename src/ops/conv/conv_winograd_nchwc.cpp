@@ -103,12 +103,13 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
     oc_splits_ = plan.oc_splits;
 
     // U = G g Gᵀ per position, each packed like a 1×1 convolution's weights.
-    std::vector<float> u(static_cast<size_t>(positions_ * d_.out_channels * d_.in_channels));
+    // (An AlignedBuffer, not a vector: a filter too large to transform fails as castnet::Error.)
+    AlignedBuffer u(static_cast<size_t>(positions_ * d_.out_channels * d_.in_channels) * sizeof(float));
     kernels::winograd_filter_transform(node.constant_input(1)->data_as<float>(), d_.out_channels, d_.in_channels,
-                                       m_, u.data());
+                                       m_, u.as<float>());
     packed_.reserve(static_cast<size_t>(positions_));
     for (int64_t p = 0; p < positions_; ++p)
-      packed_.push_back(pack_weights_nchwc(u.data() + p * d_.out_channels * d_.in_channels, d_.out_channels,
+      packed_.push_back(pack_weights_nchwc(u.as<float>() + p * d_.out_channels * d_.in_channels, d_.out_channels,
                                            d_.in_channels, 1, B_, uk_.nb_max));
     bias_ = padded_bias(node);
   }
@@ -164,9 +165,23 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
     }
   }
 
-  // M[p][ocb][t] = Σ_icb V[p][icb][t] · U[p] for output-channel groups [g0, g1).
+  // Packed filter of position p, output-channel group g, and its size in floats.
+  const float* filter(int64_t p, int64_t g) const {
+    const PackedConvWeights& w = packed_[static_cast<size_t>(p)];
+    return w.data.as<float>() + w.group_offset[static_cast<size_t>(g)];
+  }
+  int64_t filter_floats(int64_t g) const {
+    return icb_ * B_ * std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max) * B_;
+  }
+
+  // M[p][ocb][t] = Σ_icb V[p][icb][t] · U[p] for output-channel groups [g0, g1). The filters are
+  // the one large stream here (every band reads all α² of them, from DRAM once they outgrow the
+  // caches), so while one (position, group) filter is multiplied the microkernel prefetches the
+  // next one, spread evenly over the calls, and memory time overlaps with arithmetic.
   void multiply(const float* v, float* m, int64_t tiles, int64_t g0, int64_t g1) const {
     const int64_t B = B_;
+    constexpr int64_t kLineFloats = 64 / sizeof(float);
+    const int64_t calls = div_ceil(tiles, uk_.mr_max);
     kernels::ConvNchwcArgs a;
     a.in_pixel_stride = B;
     a.in_icb_stride = band_ * B;
@@ -175,18 +190,28 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
     a.out_ocb_stride = band_ * B;
     for (int64_t p = 0; p < positions_; ++p) {
       const float* vp = v + p * icb_ * band_ * B;
-      const PackedConvWeights& w = packed_[static_cast<size_t>(p)];
       for (int64_t g = g0; g < g1; ++g) {
         const int64_t nb = std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max);
-        a.w = w.data.as<float>() + w.group_offset[static_cast<size_t>(g)];
+        a.w = filter(p, g);
         a.w_ic_stride = nb * B;
         a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * nb * B;
+        // The next filter in this loop's order, a share of its lines per call and per tap.
+        const bool last_group = g + 1 == g1;
+        const int64_t next_p = last_group ? p + 1 : p, next_g = last_group ? g0 : g + 1;
+        const float* next = next_p < positions_ ? filter(next_p, next_g) : nullptr;
+        int64_t lines_left = next ? div_ceil(filter_floats(next_g), kLineFloats) : 0;
+        const int64_t per_tap = div_ceil(div_ceil(lines_left, calls), icb_);
         float* mg = m + (p * ocb_ + g * uk_.nb_max) * band_ * B;
         for (int64_t t = 0; t < tiles; t += uk_.mr_max) {
           const int64_t mr = std::min<int64_t>(uk_.mr_max, tiles - t);
+          const int64_t lines = std::min(lines_left, per_tap * icb_);
+          a.prefetch = next;
+          a.prefetch_lines_per_tap = lines > 0 ? static_cast<size_t>(lines / icb_) : 0;
           a.in = vp + t * B;
           a.out = mg + t * B;
           uk_.stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
+          if (next) next += static_cast<int64_t>(a.prefetch_lines_per_tap) * icb_ * kLineFloats;
+          lines_left -= static_cast<int64_t>(a.prefetch_lines_per_tap) * icb_;
         }
       }
     }
@@ -264,18 +289,19 @@ bool winograd_can_run(const NodeDesc& node, ConvDesc& d) {
 // One-thread time estimates, in nanoseconds, of direct, F(2×2) and F(4×4) for the layer:
 //   Winograd: products at the microkernel's rate (tiles rounded up to whole microkernel rows)
 //             + transforms (per V and M float) + each band streaming the transformed filters;
-//   direct:   products at the microkernel's rate, less the work its rows lose at the borders and
-//             tails (about 2.5 pixels per output row), + streaming its filters once.
-// Calibrated on a Zen 5 core (avx512: 195 GFLOP/s in the microkernel, transforms 0.15 ns per
-// float, filters streamed from memory at about 30 GB/s; avx2 runs at half the rate), they pick
-// the measured winner on ResNet-50's layers at batch 1 and 4: F(4×4) at 56×56×64 and 28×28×128,
-// F(2×2) at 14×14×256 and 7×7×512 (F(4×4)'s 9.4 and 37.7 MB of filters for 16 and 4 tiles cost
-// more than its saved products), F(4×4) again at batch 4, where bands span images.
+//   direct:   products at the microkernel's rate, less what its rows lose at the borders (about
+//             one pixel per output row), + streaming its filters once.
+// Calibrated on one Zen 5 core (avx512: ~195 GFLOP/s in the microkernel, transforms 0.15 ns per
+// float, filters streamed from DRAM at ~30 GB/s as in a whole network, where no layer's filters
+// stay cached; avx2 at half the rate). On ResNet-50 they pick what the profile measures fastest:
+// at batch 1, F(4×4) at 56×56×64 and 28×28×128 and F(2×2) at 14×14×256 and 7×7×512, where
+// F(4×4)'s 9.4 and 37.7 MB of filters for 16 and 4 tiles cost more than the products it saves;
+// at batch 4, F(4×4) everywhere (bands span images, so each filter pass serves more tiles).
 struct CostModel {
   double gemm_flops_per_ns;
   double transform_ns_per_float;
   double filter_bytes_per_ns = 30;
-  double direct_row_loss = 2.5;
+  double direct_row_loss = 1;
 
   explicit CostModel(Isa isa)
       : gemm_flops_per_ns(isa == Isa::avx512 ? 195 : isa == Isa::avx2 ? 100 : 30),
@@ -307,7 +333,7 @@ double direct_estimate_ns(const ConvDesc& d, int64_t block, const CostModel& cm)
 // The tile (4 or 2) the cost rule picks for the node, or 0 for "not Winograd". Floors: both
 // channel counts at least 16 (fewer leave the transforms most of the work, and tiny input
 // channel counts belong to im2col) and at least a 4×4 output. Winograd must then beat the
-// direct estimate by 10 % (its rounding error is a few times larger).
+// direct estimate by 10 %, a margin for the model's own error.
 int chosen_tile(const NodeDesc& node, const ConvDesc& d) {
   if (d.in_channels < 16 || d.out_channels < 16 || d.oh() < 4 || d.ow() < 4) return 0;
   const kernels::ConvNchwcUkernel& uk = kernels::conv_nchwc_config(node.ctx->isa);
