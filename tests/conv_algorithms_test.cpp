@@ -103,6 +103,43 @@ TEST(ConvAlgorithms, DepthwiseAndGrouped) {
   for (const ConvDesc& d : cases) check_conv(d, (seed & 1) != 0, seed++);
 }
 
+// Sets CASTNET_CONV_ALGO for the lifetime of the object (Winograd then declines 3×3 stride-1
+// layers, so the direct driver computes them).
+struct ForcedAlgorithm {
+  explicit ForcedAlgorithm(const char* name) { setenv("CASTNET_CONV_ALGO", name, 1); }
+  ~ForcedAlgorithm() { unsetenv("CASTNET_CONV_ALGO"); }
+};
+
+// The direct driver's paths: border columns computed down the column (rows whose valid kernel
+// rows differ split the column), near-equal row tiles, 1×1 strided layers gathered into a dense
+// plane, input-channel chunks with the next chunk prefetched across groups, and the two loop
+// orders (weights under and over the L2 threshold), at 1 and 2 threads.
+TEST(ConvAlgorithms, DirectDriverPaths) {
+  ForcedAlgorithm direct("conv_nchwc_direct");
+  const ConvDesc cases[] = {
+      make(1, 24, 40, 14, 14, 3, 3, 2, 1, 1, 1, 1, 1),      // ResNet's 3×3 s2 at 14: border column of 7 rows
+      make(2, 20, 33, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1),        // 7×7: both border columns, OW = 7
+      make(1, 16, 16, 13, 5, 5, 5, 1, 1, 2, 2, 2, 2),       // 5×5: two border columns each side, many row runs
+      make(1, 9, 12, 11, 3, 3, 3, 1, 2, 2, 2, 2, 2),        // dilation 2, every column a border column
+      make(1, 8, 8, 9, 9, 3, 3, 3, 1, 4, 4, 4, 4),          // pads beyond the kernel: rows and columns of bias only
+      make(1, 40, 72, 14, 14, 1, 1, 2, 1, 0, 0, 0, 0),      // 1×1 s2, OW = 7: gathered, flat
+      make(2, 33, 20, 28, 27, 1, 1, 2, 1, 0, 0, 0, 0),      // 1×1 s2, OW = 14, batch 2
+      make(1, 16, 24, 13, 20, 1, 1, 3, 1, 0, 0, 0, 0),      // 1×1 s3
+      make(1, 48, 48, 16, 16, 1, 1, 2, 1, 0, 0, 0, 0),      // 1×1 s2, OW = 8 (rows tile well: not gathered)
+      make(1, 130, 150, 6, 5, 3, 3, 1, 1, 1, 1, 1, 1),      // weights > L2 threshold: bands inner, 3 groups
+      make(1, 1100, 70, 4, 4, 1, 1, 1, 1, 0, 0, 0, 0),      // 1×1, several K chunks, 2 groups
+      make(1, 300, 40, 5, 6, 3, 3, 2, 1, 1, 0, 0, 1),       // 3×3 s2, K chunks, asymmetric pads
+  };
+  uint64_t seed = 700;
+  for (const ConvDesc& d : cases) {
+    std::mt19937 rng(1);
+    Session s(castnet::testing::single_conv_model(d, true, rng), Options{.threads = 1});
+    EXPECT_EQ(s.impl().plan().steps[0].kernel->algorithm().rfind("conv_direct_", 0), 0u) << d.to_string();
+    check_conv(d, (seed & 1) != 0, seed);
+    ++seed;
+  }
+}
+
 TEST(ConvAlgorithms, FastPathIsChosen) {
   std::mt19937 rng(5);
   Model model = castnet::testing::single_conv_model(make(1, 16, 16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1), true, rng);

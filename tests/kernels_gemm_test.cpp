@@ -43,6 +43,7 @@ const char* activation_name(GemmActivation a) {
     case GemmActivation::clip: return "clip";
     case GemmActivation::leaky_relu: return "leaky_relu";
     case GemmActivation::hard_swish: return "hard_swish";
+    case GemmActivation::hard_sigmoid: return "hard_sigmoid";
     case GemmActivation::sigmoid: return "sigmoid";
   }
   return "?";
@@ -61,7 +62,8 @@ struct GemmCase {
   bool trans_a = false, trans_b = false;
   float alpha = 1.0f, beta = 0.0f;
   size_t lda_pad = 0, ldb_pad = 0, ldc_pad = 0;  // extra elements per row beyond the width
-  bool prepacked = false;
+  bool prepacked = false;    // op(A) through ops::SgemmPackedA
+  bool prepacked_b = false;  // op(B) through ops::SgemmPackedB
   int threads = 1;
   // Epilogue (used when `epilogue`).
   bool epilogue = false;
@@ -74,7 +76,7 @@ struct GemmCase {
     s << "isa=" << isa_name(isa) << " m=" << m << " n=" << n << " k=" << k
       << " trans_a=" << trans_a << " trans_b=" << trans_b << " alpha=" << alpha
       << " beta=" << beta << " lda_pad=" << lda_pad << " ldb_pad=" << ldb_pad
-      << " ldc_pad=" << ldc_pad << " prepacked=" << prepacked << " threads=" << threads;
+      << " ldc_pad=" << ldc_pad << " prepacked=" << prepacked << " prepacked_b=" << prepacked_b << " threads=" << threads;
     if (epilogue)
       s << " epilogue{axis=" << (axis == GemmChannelAxis::rows ? "rows" : "cols")
         << " scale=" << scale << " bias=" << bias << " residual=" << residual
@@ -125,6 +127,8 @@ struct GemmData {
     ep.leaky_alpha = 0.1f;
     ep.clip_min = -0.5f;
     ep.clip_max = 0.75f;
+    ep.hard_sigmoid_alpha = 0.3f;
+    ep.hard_sigmoid_beta = 0.4f;
   }
 
   float op_a(const GemmCase& tc, size_t i, size_t kk) const { return tc.trans_a ? a[kk * lda + i] : a[i * lda + kk]; }
@@ -138,6 +142,8 @@ double activate_double(double v, const GemmEpilogue& ep) {
     case GemmActivation::clip: return std::min(std::max(v, double(ep.clip_min)), double(ep.clip_max));
     case GemmActivation::leaky_relu: return v >= 0 ? v : v * double(ep.leaky_alpha);
     case GemmActivation::hard_swish: return v * std::min(std::max(v / 6.0 + 0.5, 0.0), 1.0);
+    case GemmActivation::hard_sigmoid:
+      return std::min(std::max(v * double(ep.hard_sigmoid_alpha) + double(ep.hard_sigmoid_beta), 0.0), 1.0);
     case GemmActivation::sigmoid: return 1.0 / (1.0 + std::exp(-v));
   }
   return v;
@@ -182,6 +188,9 @@ std::vector<float> run_sgemm(const GemmCase& tc, const GemmData& d) {
   std::vector<uint8_t> workspace(ws_bytes);
   if (tc.prepacked) {
     ops::SgemmPackedA packed(cfg, tc.trans_a, tc.m, tc.k, d.a.data(), d.lda);
+    ops::sgemm(cfg, packed, args, workspace.data(), workspace.size(), pool);
+  } else if (tc.prepacked_b) {
+    ops::SgemmPackedB packed(cfg, tc.trans_b, tc.k, tc.n, d.b.data(), d.ldb);
     ops::sgemm(cfg, packed, args, workspace.data(), workspace.size(), pool);
   } else {
     ops::sgemm(cfg, args, workspace.data(), workspace.size(), pool);
@@ -260,7 +269,8 @@ TEST(KernelsGemmPack, PanelsMatchTheLayoutWithZeroPaddingAndNoOverrun) {
           for (bool transposed : {false, true})
             for (bool is_a : {true, false}) {
               if (count == 0) continue;
-              // Element (i along the panel, kk): contiguous along i unless ...
+              // Element (i along the panel, kk) is contiguous along i for B as stored and for
+              // A transposed, strided otherwise.
               const bool contiguous = is_a ? transposed : !transposed;
               const size_t ld = (contiguous ? count : kc) + 3;
               const size_t rows = contiguous ? kc : count;
@@ -433,7 +443,8 @@ TEST(KernelsGemmSweep, AlphaZeroIgnoresNaNInputs) {
 TEST(KernelsGemmEpilogue, EveryActivationWithScaleBiasOnRowsAndColumns) {
   const GemmActivation activations[] = {GemmActivation::none, GemmActivation::relu,
                                         GemmActivation::clip, GemmActivation::leaky_relu,
-                                        GemmActivation::hard_swish, GemmActivation::sigmoid};
+                                        GemmActivation::hard_swish, GemmActivation::hard_sigmoid,
+                                        GemmActivation::sigmoid};
   for_each_isa([&](Isa isa, const SgemmConfig& cfg) {
     for (GemmActivation act : activations)
       for (GemmChannelAxis axis : {GemmChannelAxis::rows, GemmChannelAxis::cols})
@@ -507,6 +518,30 @@ TEST(KernelsGemmPrepacked, MatchesNaiveAndTheUnpackedPathBitwise) {
   });
 }
 
+// ---- pre-packed B --------------------------------------------------------------------------
+
+TEST(KernelsGemmPrepacked, PackedBMatchesNaiveAndTheUnpackedPathBitwise) {
+  for_each_isa([](Isa isa, const SgemmConfig& cfg) {
+    for (bool tb : {false, true})
+      for (size_t n : {size_t(1), cfg.nr - 1, size_t(97), cfg.nc + 5})
+        for (size_t k : {size_t(1), size_t(17), cfg.kc + 1})
+          for (int threads : {1, 2}) {
+            GemmCase tc;
+            tc.isa = isa; tc.m = 13; tc.n = n; tc.k = k; tc.trans_b = tb; tc.ldb_pad = 1;
+            tc.alpha = 0.5f; tc.beta = 2.0f; tc.threads = threads;
+            tc.epilogue = true; tc.axis = GemmChannelAxis::cols; tc.bias = true;
+            tc.activation = GemmActivation::hard_sigmoid;
+            tc.prepacked_b = true;
+            std::vector<float> packed_result, plain_result;
+            ASSERT_TRUE(check_case(tc, &packed_result));
+            tc.prepacked_b = false;
+            ASSERT_TRUE(check_case(tc, &plain_result));
+            EXPECT_EQ(0, std::memcmp(packed_result.data(), plain_result.data(), packed_result.size() * sizeof(float)))
+                << tc.describe();
+          }
+  });
+}
+
 // ---- threads -------------------------------------------------------------------------------
 
 TEST(KernelsGemmThreads, BitwiseIdenticalRunToRunAndAcrossThreadCounts) {
@@ -562,6 +597,14 @@ TEST(KernelsGemmErrors, BadArgumentsThrowInsteadOfReadingOutOfBounds) {
     std::vector<uint8_t> ws2(ops::sgemm_workspace_bytes(other, 4, 4, 4, 1));
     EXPECT_THROW(ops::sgemm(other, packed, args, ws2.data(), ws2.size(), nullptr), Error);
   }
+  ops::SgemmPackedB packed_b(cfg, false, 4, 4, b.data(), 4);
+  bad = args;
+  bad.n = 5;
+  bad.ldc = 5;
+  EXPECT_THROW(ops::sgemm(cfg, packed_b, bad, ws.data(), ws.size(), nullptr), Error);
+  bad = args;
+  bad.b = nullptr;  // ignored: B comes from the packed copy
+  EXPECT_NO_THROW(ops::sgemm(cfg, packed_b, bad, ws.data(), ws.size(), nullptr));
 }
 
 }  // namespace

@@ -9,8 +9,9 @@
 // straight from the activation tensor: no im2col copy for any kernel size.
 //
 // Padding is handled by the caller: it passes only the taps that fall inside the input (rows via
-// kh_count and a shifted pointer; for border pixels, mr = 1 with the valid kw range). Channel
-// padding needs nothing: padded input lanes meet zero weights.
+// kh_count and a shifted pointer; border columns as tiles running down the column, the pixel
+// strides then being whole rows, with the valid kw range). Channel padding needs nothing: padded
+// input lanes meet zero weights.
 //
 // Packed weights, per group of nb_packed output blocks:
 //   [icb][kh][kw][ic in 0..B)[nb_packed][B]   (zero where ic or oc is padding)
@@ -53,6 +54,13 @@ struct ConvNchwcArgs {
   // chunk of input channels); post-ops are applied only when `last` (the final chunk).
   bool accumulate = false;
   bool last = true;
+  // Optional: memory to pull toward the cache while this tile computes, `prefetch_lines_per_tap`
+  // consecutive 64-byte lines from `prefetch` at each tap (icb_count · kh_count · kw_count lines
+  // times that in all). The driver passes the next chunk of packed weights, so a stream that
+  // comes from DRAM overlaps with arithmetic instead of stalling the first tile that needs it.
+  // 0: nothing (the behaviour before these fields existed).
+  const float* prefetch = nullptr;
+  size_t prefetch_lines_per_tap = 0;
 };
 
 // mr in [1, mr_max], nb in [1, nb_max]. `pixel_step` is the input pixel stride in blocks the

@@ -4,6 +4,13 @@
 
 #include <cmath>
 
+// GCC 12 reports its own _mm512_undefined_ps() placeholders (inside min/max) as "may be used
+// uninitialized" once the activations are inlined into every tile; the warning is about the
+// intrinsics header, not this code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <immintrin.h>
 
 namespace castnet::kernels {

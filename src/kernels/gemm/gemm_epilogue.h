@@ -26,6 +26,7 @@ enum class GemmActivation : uint8_t {
   clip,        // min(max(v, clip_min), clip_max); ReLU6 is clip(0, 6)
   leaky_relu,  // v >= 0 ? v : leaky_alpha * v
   hard_swish,  // v * min(max(v / 6 + 1/2, 0), 1)   (ONNX HardSwish)
+  hard_sigmoid,  // min(max(hard_sigmoid_alpha * v + hard_sigmoid_beta, 0), 1)   (ONNX HardSigmoid)
   sigmoid,     // 1 / (1 + exp(-v))
 };
 
@@ -40,6 +41,7 @@ struct GemmEpilogue {
   GemmActivation activation = GemmActivation::none;
   float leaky_alpha = 0.01f;
   float clip_min = 0.0f, clip_max = 6.0f;
+  float hard_sigmoid_alpha = 0.2f, hard_sigmoid_beta = 0.5f;  // ONNX HardSigmoid's defaults
 
   // The same epilogue for the tile whose top-left element is C[row][col]: the channel and
   // residual pointers advanced so a kernel indexes them from 0.
@@ -62,6 +64,8 @@ inline float gemm_activate(float v, const GemmEpilogue& ep) {
     case GemmActivation::leaky_relu: return v >= 0.0f ? v : v * ep.leaky_alpha;
     case GemmActivation::hard_swish:
       return v * std::fmin(std::fmax(v * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f);
+    case GemmActivation::hard_sigmoid:
+      return std::fmin(std::fmax(std::fma(v, ep.hard_sigmoid_alpha, ep.hard_sigmoid_beta), 0.0f), 1.0f);
     case GemmActivation::sigmoid: return 1.0f / (1.0f + std::exp(-v));
   }
   return v;

@@ -30,10 +30,11 @@ inline __m256 exp_ps(__m256 x) {
 
 // The activation's constants, broadcast once per tile.
 struct ActivationConstants {
-  __m256 lo, hi, slope;
+  __m256 lo, hi, slope, hs_alpha, hs_beta;
   explicit ActivationConstants(const GemmEpilogue& ep)
       : lo(_mm256_set1_ps(ep.clip_min)), hi(_mm256_set1_ps(ep.clip_max)),
-        slope(_mm256_set1_ps(ep.leaky_alpha)) {}
+        slope(_mm256_set1_ps(ep.leaky_alpha)), hs_alpha(_mm256_set1_ps(ep.hard_sigmoid_alpha)),
+        hs_beta(_mm256_set1_ps(ep.hard_sigmoid_beta)) {}
 };
 
 template <GemmActivation Act>
@@ -49,6 +50,9 @@ __attribute__((always_inline)) inline __m256 activate_ps(__m256 v, const Activat
     __m256 gate = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
     gate = _mm256_min_ps(_mm256_max_ps(gate, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
     return _mm256_mul_ps(v, gate);
+  } else if constexpr (Act == GemmActivation::hard_sigmoid) {
+    const __m256 v_lin = _mm256_fmadd_ps(v, k.hs_alpha, k.hs_beta);
+    return _mm256_min_ps(_mm256_max_ps(v_lin, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
   } else if constexpr (Act == GemmActivation::sigmoid) {
     __m256 e = exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), v));
     return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
@@ -156,6 +160,8 @@ __attribute__((always_inline)) inline void store_tile(__m256 (&acc)[MR][NV], flo
       return finish_tile<MR, NV, true, A::leaky_relu>(acc, c, ldc, mr, nr, alpha, beta, ep);
     case A::hard_swish:
       return finish_tile<MR, NV, true, A::hard_swish>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::hard_sigmoid:
+      return finish_tile<MR, NV, true, A::hard_sigmoid>(acc, c, ldc, mr, nr, alpha, beta, ep);
     case A::sigmoid: return finish_tile<MR, NV, true, A::sigmoid>(acc, c, ldc, mr, nr, alpha, beta, ep);
   }
 }

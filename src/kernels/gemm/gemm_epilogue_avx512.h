@@ -34,10 +34,11 @@ inline __m512 exp_ps(__m512 x) {
 
 // The activation's constants, broadcast once per tile.
 struct ActivationConstants {
-  __m512 lo, hi, slope;
+  __m512 lo, hi, slope, hs_alpha, hs_beta;
   explicit ActivationConstants(const GemmEpilogue& ep)
       : lo(_mm512_set1_ps(ep.clip_min)), hi(_mm512_set1_ps(ep.clip_max)),
-        slope(_mm512_set1_ps(ep.leaky_alpha)) {}
+        slope(_mm512_set1_ps(ep.leaky_alpha)), hs_alpha(_mm512_set1_ps(ep.hard_sigmoid_alpha)),
+        hs_beta(_mm512_set1_ps(ep.hard_sigmoid_beta)) {}
 };
 
 template <GemmActivation Act>
@@ -53,6 +54,9 @@ __attribute__((always_inline)) inline __m512 activate_ps(__m512 v, const Activat
     __m512 gate = _mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
     gate = _mm512_min_ps(_mm512_max_ps(gate, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
     return _mm512_mul_ps(v, gate);
+  } else if constexpr (Act == GemmActivation::hard_sigmoid) {
+    const __m512 v_lin = _mm512_fmadd_ps(v, k.hs_alpha, k.hs_beta);
+    return _mm512_min_ps(_mm512_max_ps(v_lin, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
   } else if constexpr (Act == GemmActivation::sigmoid) {
     __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), v));
     return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
@@ -162,6 +166,8 @@ __attribute__((always_inline)) inline void store_tile(__m512 (&acc)[MR][NV], flo
       return finish_tile<MR, NV, true, A::leaky_relu>(acc, c, ldc, mr, nr, alpha, beta, ep);
     case A::hard_swish:
       return finish_tile<MR, NV, true, A::hard_swish>(acc, c, ldc, mr, nr, alpha, beta, ep);
+    case A::hard_sigmoid:
+      return finish_tile<MR, NV, true, A::hard_sigmoid>(acc, c, ldc, mr, nr, alpha, beta, ep);
     case A::sigmoid: return finish_tile<MR, NV, true, A::sigmoid>(acc, c, ldc, mr, nr, alpha, beta, ep);
   }
 }

@@ -141,6 +141,8 @@ inline void sgemm_ukernel_narrow(size_t kc, const float* a, const float* b, size
     case A::clip: return finish_columns<C, S, A::clip, true>(sum, c, ldc, mr, alpha, beta, ep);
     case A::leaky_relu: return finish_columns<C, S, A::leaky_relu, true>(sum, c, ldc, mr, alpha, beta, ep);
     case A::hard_swish: return finish_columns<C, S, A::hard_swish, true>(sum, c, ldc, mr, alpha, beta, ep);
+    case A::hard_sigmoid:
+      return finish_columns<C, S, A::hard_sigmoid, true>(sum, c, ldc, mr, alpha, beta, ep);
     case A::sigmoid: return finish_columns<C, S, A::sigmoid, true>(sum, c, ldc, mr, alpha, beta, ep);
   }
 }

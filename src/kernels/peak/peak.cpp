@@ -18,8 +18,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::atomic<float> g_sink{0};  // keeps every loop's result alive
-
 }  // namespace
 
 const FmaPeakKernel* fma_peak_kernel(Isa isa) {
@@ -33,13 +31,14 @@ const FmaPeakKernel* fma_peak_kernel(Isa isa) {
 
 double measure_fma_gflops(const FmaPeakKernel& kernel, int threads, double seconds) {
   threads = std::max(threads, 1);
+  std::atomic<float> sink{0};  // keeps every loop's result alive
   // Many short trials, best one kept: on a shared machine a long run is almost surely
   // interrupted, a 5 ms one often is not. Calibrate the trial length on one thread.
   constexpr double kTrialSeconds = 0.005;
   uint64_t iterations = 1 << 12;
   for (;;) {
     auto t0 = std::chrono::steady_clock::now();
-    g_sink = g_sink + kernel.run(iterations);
+    sink = sink + kernel.run(iterations);
     double dt = seconds_since(t0);
     if (dt > kTrialSeconds / 4 || iterations > (uint64_t(1) << 40)) {
       iterations = std::max<uint64_t>(1, uint64_t(double(iterations) * kTrialSeconds / std::max(dt, 1e-9)));
@@ -58,7 +57,7 @@ double measure_fma_gflops(const FmaPeakKernel& kernel, int threads, double secon
       auto t0 = std::chrono::steady_clock::now();
       float r = kernel.run(iterations);
       elapsed[t] = seconds_since(t0);
-      g_sink = g_sink + r;
+      sink = sink + r;
       sync.arrive_and_wait();
       if (t == 0) best = std::min(best, *std::max_element(elapsed.begin(), elapsed.end()));
     }

@@ -54,7 +54,8 @@ struct Grid {
 // Few enough threads that each has worthwhile work (waking a thread costs microseconds), then
 // the grid whose slowest task, packing included, is cheapest. Depends only on the shape and the
 // thread count, never on timing.
-Grid choose_grid(const SgemmConfig& cfg, size_t m, size_t n, size_t k, int threads, bool a_prepacked) {
+Grid choose_grid(const SgemmConfig& cfg, size_t m, size_t n, size_t k, int threads, bool a_prepacked,
+                 bool b_prepacked) {
   constexpr double kMinFlopsPerThread = 2.0e6;
   const double flops = 2.0 * m * n * std::max<size_t>(k, 1);
   size_t usable = static_cast<size_t>(std::clamp(flops / kMinFlopsPerThread, 1.0, double(std::max(threads, 1))));
@@ -68,7 +69,8 @@ Grid choose_grid(const SgemmConfig& cfg, size_t m, size_t n, size_t k, int threa
       const double mt = double(div_up(m_panels, tm) * cfg.mr);
       const double nt = double(div_up(n_panels, tn) * cfg.nr);
       const double kk = double(std::max<size_t>(k, 1));
-      double cost = mt * nt * kk + kPackCost * kk * nt;
+      double cost = mt * nt * kk;
+      if (!b_prepacked) cost += kPackCost * kk * nt;
       if (!a_prepacked) cost += kPackCost * kk * mt * double(div_up(size_t(nt), cfg.nc));
       // Ties go to fewer tasks (less duplicated packing, fewer threads woken).
       if (cost < best_cost * (1.0 - 1e-9)) {
@@ -80,10 +82,13 @@ Grid choose_grid(const SgemmConfig& cfg, size_t m, size_t n, size_t k, int threa
   return best;
 }
 
-// op(A) for the microkernel: either packed once for all K blocks, or packed per MC block.
-struct AOperand {
-  const float* prepacked = nullptr;  // the SgemmPackedA layout, or null
-  size_t prepacked_rows = 0;         // rows of the pre-packed matrix, a multiple of MR
+// op(A) and op(B) for the microkernel: each either packed once for all K blocks (the weights of
+// a layer, packed at load time), or packed while the GEMM runs.
+struct Operands {
+  const float* a_prepacked = nullptr;  // the SgemmPackedA layout, or null
+  size_t a_rows = 0;                   // rows of the pre-packed A, a multiple of MR
+  const float* b_prepacked = nullptr;  // the SgemmPackedB layout, or null
+  size_t b_cols = 0;                   // columns of the pre-packed B, a multiple of NR
 };
 
 // Whether the microkernel reads full B panels where B lies instead of packing them. Packing costs
@@ -101,7 +106,7 @@ bool read_b_in_place(const SgemmArgs& args, size_t m_blocks) {
 }
 
 // One thread's share: rows [m0, m1) × columns [n0, n1) of C, all of K, the five loops.
-void run_block(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_op, size_t m0,
+void run_block(const SgemmConfig& cfg, const SgemmArgs& args, const Operands& ops, size_t m0,
                size_t m1, size_t n0, size_t n1, float* packed_b, float* packed_a) {
   const size_t mr = cfg.mr, nr = cfg.nr;
   // alpha == 0 means op(A)·op(B) is not computed at all (BLAS): no K loop, so NaN or Inf in A
@@ -111,7 +116,7 @@ void run_block(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_
   const Blocking nb = split(n1 - n0, cfg.nc, nr);
   const Blocking mb = split(m1 - m0, cfg.mc, mr);
   const GemmEpilogue* ep = args.epilogue;
-  const bool direct_b = read_b_in_place(args, mb.count);
+  const bool direct_b = !ops.b_prepacked && read_b_in_place(args, mb.count);
 
   for (size_t jc = 0; jc < nb.count; ++jc) {
     const size_t n_begin = n0 + jc * nb.size, nc = std::min(nb.size, n1 - n_begin);
@@ -120,13 +125,16 @@ void run_block(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_
       const float beta = pc == 0 ? args.beta : 1.0f;
       const bool last_k_block = pc + 1 == kb.count;
       // op(B)[k_begin][n_begin]: the block of B this (JC, PC) step multiplies.
-      const float* b_block = kc == 0 ? nullptr
+      const float* b_block = kc == 0 || ops.b_prepacked ? nullptr
                              : args.trans_b ? args.b + n_begin * args.ldb + k_begin
                                             : args.b + k_begin * args.ldb + n_begin;
       // Packed: every panel of the block, once, reused by all MC blocks. In place: only the
-      // edge panel, whose missing columns must read as zeros.
+      // edge panel, whose missing columns must read as zeros. Pre-packed: nothing to do.
       const size_t edge_n = nc % nr;
-      if (kc > 0) {
+      const float* b_panels = packed_b;
+      if (ops.b_prepacked) {
+        b_panels = ops.b_prepacked + k_begin * ops.b_cols + n_begin * kc;
+      } else if (kc > 0) {
         if (!direct_b) {
           cfg.pack_b(nr, args.trans_b, nc, kc, b_block, args.ldb, packed_b);
         } else if (edge_n > 0) {
@@ -136,8 +144,8 @@ void run_block(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_
       for (size_t ic = 0; ic < mb.count; ++ic) {
         const size_t m_begin = m0 + ic * mb.size, mc = std::min(mb.size, m1 - m0 - ic * mb.size);
         const float* a_block = packed_a;
-        if (a_op.prepacked) {
-          a_block = a_op.prepacked + k_begin * a_op.prepacked_rows + m_begin * kc;
+        if (ops.a_prepacked) {
+          a_block = ops.a_prepacked + k_begin * ops.a_rows + m_begin * kc;
         } else if (kc > 0) {
           const float* a = args.trans_a ? args.a + k_begin * args.lda + m_begin
                                         : args.a + m_begin * args.lda + k_begin;
@@ -145,7 +153,7 @@ void run_block(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_
         }
         for (size_t jr = 0; jr < nc; jr += nr) {
           const size_t tile_n = std::min(nr, nc - jr);
-          const float* b_panel = packed_b + jr * kc;
+          const float* b_panel = b_panels + jr * kc;
           size_t b_stride = nr;
           if (direct_b) {
             b_panel = packed_b;
@@ -173,7 +181,7 @@ void run_block(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_
   }
 }
 
-void check_args(const SgemmArgs& args, bool a_prepacked) {
+void check_args(const SgemmArgs& args, bool a_prepacked, bool b_prepacked) {
   auto fail = [](const std::string& why) { throw Error("sgemm: " + why); };
   if (!args.c) fail("C is null");
   if (args.ldc < args.n) fail("ldc " + std::to_string(args.ldc) + " < n " + std::to_string(args.n));
@@ -184,17 +192,19 @@ void check_args(const SgemmArgs& args, bool a_prepacked) {
       const size_t a_width = args.trans_a ? args.m : args.k;
       if (args.lda < a_width) fail("lda " + std::to_string(args.lda) + " < " + std::to_string(a_width));
     }
-    if (!args.b) fail("B is null");
-    const size_t b_width = args.trans_b ? args.k : args.n;
-    if (args.ldb < b_width) fail("ldb " + std::to_string(args.ldb) + " < " + std::to_string(b_width));
+    if (!b_prepacked) {
+      if (!args.b) fail("B is null");
+      const size_t b_width = args.trans_b ? args.k : args.n;
+      if (args.ldb < b_width) fail("ldb " + std::to_string(args.ldb) + " < " + std::to_string(b_width));
+    }
   }
   if (args.epilogue && args.epilogue->residual && args.epilogue->residual_ld < args.n)
     fail("residual_ld " + std::to_string(args.epilogue->residual_ld) + " < n " + std::to_string(args.n));
 }
 
-void run(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_op, void* workspace,
+void run(const SgemmConfig& cfg, const SgemmArgs& args, const Operands& ops, void* workspace,
          size_t workspace_bytes, ThreadPool* pool) {
-  check_args(args, a_op.prepacked != nullptr);
+  check_args(args, ops.a_prepacked != nullptr, ops.b_prepacked != nullptr);
   if (args.m == 0 || args.n == 0) return;
   const int threads = pool ? pool->size() : 1;
   const size_t needed = sgemm_workspace_bytes(cfg, args.m, args.n, args.k, threads);
@@ -204,29 +214,43 @@ void run(const SgemmConfig& cfg, const SgemmArgs& args, const AOperand& a_op, vo
   auto base = reinterpret_cast<uintptr_t>(workspace);
   auto* aligned = reinterpret_cast<uint8_t*>(align_up(base));
   const ThreadBuffers buffers = thread_buffers(cfg, args.m, args.n, args.k);
-  const size_t slot_bytes = buffers.bytes();
 
-  const Grid grid = choose_grid(cfg, args.m, args.n, args.k, threads, a_op.prepacked != nullptr);
-  const size_t m_panels = div_up(args.m, cfg.mr), n_panels = div_up(args.n, cfg.nr);
-  auto task = [&](int64_t begin, int64_t end, int thread) {
-    uint8_t* slot = aligned + static_cast<size_t>(thread) * slot_bytes;
-    float* packed_b = reinterpret_cast<float*>(slot);
-    float* packed_a = reinterpret_cast<float*>(slot + align_up(buffers.b_floats * sizeof(float)));
-    for (int64_t t = begin; t < end; ++t) {
-      const size_t tm = static_cast<size_t>(t) / grid.tn, tn = static_cast<size_t>(t) % grid.tn;
-      // Panel ranges split as evenly as whole panels allow.
-      const size_t pm0 = m_panels * tm / grid.tm, pm1 = m_panels * (tm + 1) / grid.tm;
-      const size_t pn0 = n_panels * tn / grid.tn, pn1 = n_panels * (tn + 1) / grid.tn;
-      if (pm0 == pm1 || pn0 == pn1) continue;
-      run_block(cfg, args, a_op, pm0 * cfg.mr, std::min(args.m, pm1 * cfg.mr), pn0 * cfg.nr,
-                std::min(args.n, pn1 * cfg.nr), packed_b, packed_a);
+  // Everything a thread task needs, behind one pointer: the closure handed to the pool then fits
+  // std::function's inline storage, so starting the threads allocates nothing.
+  struct Job {
+    const SgemmConfig& cfg;
+    const SgemmArgs& args;
+    const Operands& ops;
+    Grid grid;
+    size_t m_panels, n_panels;
+    uint8_t* slots;
+    size_t slot_bytes, b_bytes;
+
+    void operator()(int64_t begin, int64_t end, int thread) const {
+      uint8_t* slot = slots + static_cast<size_t>(thread) * slot_bytes;
+      float* packed_b = reinterpret_cast<float*>(slot);
+      float* packed_a = reinterpret_cast<float*>(slot + b_bytes);
+      for (int64_t t = begin; t < end; ++t) {
+        const size_t tm = static_cast<size_t>(t) / grid.tn, tn = static_cast<size_t>(t) % grid.tn;
+        // Panel ranges split as evenly as whole panels allow.
+        const size_t pm0 = m_panels * tm / grid.tm, pm1 = m_panels * (tm + 1) / grid.tm;
+        const size_t pn0 = n_panels * tn / grid.tn, pn1 = n_panels * (tn + 1) / grid.tn;
+        if (pm0 == pm1 || pn0 == pn1) continue;
+        run_block(cfg, args, ops, pm0 * cfg.mr, std::min(args.m, pm1 * cfg.mr), pn0 * cfg.nr,
+                  std::min(args.n, pn1 * cfg.nr), packed_b, packed_a);
+      }
     }
   };
-  const int64_t tasks = static_cast<int64_t>(grid.tm * grid.tn);
+  const Job job{cfg, args, ops,
+                choose_grid(cfg, args.m, args.n, args.k, threads, ops.a_prepacked != nullptr,
+                            ops.b_prepacked != nullptr),
+                div_up(args.m, cfg.mr), div_up(args.n, cfg.nr), aligned, buffers.bytes(),
+                align_up(buffers.b_floats * sizeof(float))};
+  const int64_t tasks = static_cast<int64_t>(job.grid.tm * job.grid.tn);
   if (pool && tasks > 1) {
-    pool->parallel_for(tasks, task);
+    pool->parallel_for(tasks, [j = &job](int64_t begin, int64_t end, int thread) { (*j)(begin, end, thread); });
   } else {
-    task(0, tasks, 0);
+    job(0, tasks, 0);
   }
 }
 
@@ -238,7 +262,7 @@ size_t sgemm_workspace_bytes(const SgemmConfig& cfg, size_t m, size_t n, size_t 
 
 void sgemm(const SgemmConfig& cfg, const SgemmArgs& args, void* workspace, size_t workspace_bytes,
            ThreadPool* pool) {
-  run(cfg, args, AOperand{}, workspace, workspace_bytes, pool);
+  run(cfg, args, Operands{}, workspace, workspace_bytes, pool);
 }
 
 SgemmPackedA::SgemmPackedA(const SgemmConfig& cfg, bool trans_a, size_t m, size_t k,
@@ -269,8 +293,44 @@ void sgemm(const SgemmConfig& cfg, const SgemmPackedA& packed_a, const SgemmArgs
     throw Error("sgemm: packed A is " + std::to_string(packed_a.m()) + "x" +
                 std::to_string(packed_a.k()) + ", arguments say " + std::to_string(args.m) + "x" +
                 std::to_string(args.k));
-  AOperand a_op{packed_a.data(), round_up(args.m, cfg.mr)};
-  run(cfg, args, a_op, workspace, workspace_bytes, pool);
+  Operands ops;
+  ops.a_prepacked = packed_a.data();
+  ops.a_rows = round_up(args.m, cfg.mr);
+  run(cfg, args, ops, workspace, workspace_bytes, pool);
+}
+
+SgemmPackedB::SgemmPackedB(const SgemmConfig& cfg, bool trans_b, size_t k, size_t n,
+                           const float* b, size_t ldb)
+    : config_(&cfg), k_(k), n_(n) {
+  const size_t cols = round_up(n, cfg.nr);
+  if (cols < n || (k != 0 && cols > std::numeric_limits<size_t>::max() / sizeof(float) / k))
+    throw Error("sgemm: B of " + std::to_string(k) + "x" + std::to_string(n) + " is too large to pack");
+  buffer_ = AlignedBuffer(std::max<size_t>(cols * k * sizeof(float), kAlignment));
+  if (n == 0 || k == 0) return;
+  if (!b) throw Error("sgemm: B to pack is null");
+  if (ldb < (trans_b ? k : n)) throw Error("sgemm: ldb " + std::to_string(ldb) + " too small to pack B");
+  // Block pc holds the panels of all columns for K range [pc·kc, pc·kc + kc): the layout
+  // run_block indexes as prepacked + k_begin · cols + n_begin · kc.
+  const Blocking kb = k_blocking(cfg, k);
+  float* dst = buffer_.as<float>();
+  for (size_t pc = 0; pc < kb.count; ++pc) {
+    const size_t k_begin = pc * kb.size, kc = std::min(kb.size, k - k_begin);
+    const float* src = trans_b ? b + k_begin : b + k_begin * ldb;
+    cfg.pack_b(cfg.nr, trans_b, n, kc, src, ldb, dst + k_begin * cols);
+  }
+}
+
+void sgemm(const SgemmConfig& cfg, const SgemmPackedB& packed_b, const SgemmArgs& args,
+           void* workspace, size_t workspace_bytes, ThreadPool* pool) {
+  if (packed_b.config() != &cfg) throw Error("sgemm: B was packed for a different kernel config");
+  if (packed_b.k() != args.k || packed_b.n() != args.n)
+    throw Error("sgemm: packed B is " + std::to_string(packed_b.k()) + "x" +
+                std::to_string(packed_b.n()) + ", arguments say " + std::to_string(args.k) + "x" +
+                std::to_string(args.n));
+  Operands ops;
+  ops.b_prepacked = packed_b.data();
+  ops.b_cols = round_up(args.n, cfg.nr);
+  run(cfg, args, ops, workspace, workspace_bytes, pool);
 }
 
 }  // namespace castnet::ops

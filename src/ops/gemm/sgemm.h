@@ -73,4 +73,30 @@ class SgemmPackedA {
 void sgemm(const kernels::SgemmConfig& config, const SgemmPackedA& packed_a,
            const SgemmArgs& args, void* workspace, size_t workspace_bytes, ThreadPool* pool);
 
+// op(B) packed once, for every K block, in the layout the config's microkernel reads (the
+// weights of a fully-connected layer computed as X·Wᵀ, packed at load time).
+class SgemmPackedB {
+ public:
+  SgemmPackedB() = default;
+  // Packs op(B) (k × n; B[kk][j] at b[kk * ldb + j], or at b[j * ldb + kk] when trans_b).
+  SgemmPackedB(const kernels::SgemmConfig& config, bool trans_b, size_t k, size_t n,
+               const float* b, size_t ldb);
+
+  const kernels::SgemmConfig* config() const { return config_; }
+  size_t k() const { return k_; }
+  size_t n() const { return n_; }
+  const float* data() const { return buffer_.as<float>(); }
+  size_t bytes() const { return buffer_.size(); }
+
+ private:
+  const kernels::SgemmConfig* config_ = nullptr;
+  size_t k_ = 0, n_ = 0;
+  AlignedBuffer buffer_;
+};
+
+// As sgemm(), with op(B) taken from `packed_b` (args.b, args.ldb and args.trans_b are ignored;
+// args.k and args.n must match it, and `config` must be the one it was packed with).
+void sgemm(const kernels::SgemmConfig& config, const SgemmPackedB& packed_b,
+           const SgemmArgs& args, void* workspace, size_t workspace_bytes, ThreadPool* pool);
+
 }  // namespace castnet::ops
