@@ -39,24 +39,38 @@ class PoolNchwc final : public OpKernel {
 
  private:
   void pool_plane(const float* x, float* y) const {
-    const int64_t IH = d_.in[0], IW = d_.in[1], OH = d_.out[0], OW = d_.out[1], B = B_;
+    // The block size is a compile-time constant in the lane loops so they become vector code.
+    switch (B_) {
+      case 16: return pool_plane_b<16>(x, y);
+      case 8: return pool_plane_b<8>(x, y);
+      default: return pool_plane_b<0>(x, y);
+    }
+  }
+
+  // FIXED_B: the block size, or 0 to read it at run time.
+  template <int FIXED_B>
+  void pool_plane_b(const float* x, float* y) const {
+    const int64_t IH = d_.in[0], IW = d_.in[1], OH = d_.out[0], OW = d_.out[1];
+    const int64_t B = FIXED_B ? FIXED_B : B_;
     const bool is_max = kind_ == Kind::max || kind_ == Kind::global_max;
     constexpr int64_t kMaxB = 64;
-    float acc[kMaxB];
-    for (int64_t oh = 0; oh < OH; ++oh)
+    alignas(64) float acc[kMaxB];
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t h0 = oh * d_.stride[0] - d_.pad_begin[0];
       for (int64_t ow = 0; ow < OW; ++ow) {
         for (int64_t l = 0; l < B; ++l) acc[l] = is_max ? -std::numeric_limits<float>::infinity() : 0.f;
         int64_t count = 0;
-        const int64_t h0 = oh * d_.stride[0] - d_.pad_begin[0], w0 = ow * d_.stride[1] - d_.pad_begin[1];
+        const int64_t w0 = ow * d_.stride[1] - d_.pad_begin[1];
         for (int64_t kh = 0; kh < d_.kernel[0]; ++kh) {
           int64_t ih = h0 + kh * d_.dilation[0];
           if (ih < 0 || ih >= IH) continue;
+          const float* row = x + ih * IW * B;
           for (int64_t kw = 0; kw < d_.kernel[1]; ++kw) {
             int64_t iw = w0 + kw * d_.dilation[1];
             if (iw < 0 || iw >= IW) continue;
-            const float* p = x + (ih * IW + iw) * B;
+            const float* p = row + iw * B;
             if (is_max)
-              for (int64_t l = 0; l < B; ++l) acc[l] = std::max(acc[l], p[l]);
+              for (int64_t l = 0; l < B; ++l) acc[l] = acc[l] > p[l] ? acc[l] : p[l];
             else
               for (int64_t l = 0; l < B; ++l) acc[l] += p[l];
             ++count;
@@ -77,6 +91,7 @@ class PoolNchwc final : public OpKernel {
           for (int64_t l = 0; l < B; ++l) out[l] = acc[l] * inv;
         }
       }
+    }
   }
 
   Kind kind_;
