@@ -8,6 +8,7 @@
 //
 // A value is absorbed only when the conv (or the Add) is its only reader and it is not a graph
 // output, so no tensor anyone can observe disappears.
+#include "passes/activation_attrs.h"
 #include "passes/conv_support.h"
 #include "passes/pass_manager.h"
 
@@ -15,42 +16,6 @@
 
 namespace castnet::passes {
 namespace {
-
-// Translates an activation node into FusedConv attributes; false if it cannot be fused.
-bool activation_attrs(const ir::Graph& g, const ir::Node& act, ir::Attributes& out) {
-  const std::string& op = act.op_type;
-  if (!act.domain.empty() || act.outputs.size() != 1) return false;
-  if (op == "Relu") { out.set_string("activation", "relu"); return true; }
-  if (op == "Sigmoid") { out.set_string("activation", "sigmoid"); return true; }
-  if (op == "HardSwish") { out.set_string("activation", "hard_swish"); return true; }
-  if (op == "LeakyRelu") {
-    out.set_string("activation", "leaky_relu");
-    out.set_float("alpha", act.attrs.get_float("alpha", 0.01f));
-    return true;
-  }
-  if (op == "HardSigmoid") {
-    out.set_string("activation", "hard_sigmoid");
-    out.set_float("alpha", act.attrs.get_float("alpha", 0.2f));
-    out.set_float("beta", act.attrs.get_float("beta", 0.5f));
-    return true;
-  }
-  if (op == "Clip") {
-    float lo = -3.4e38f, hi = 3.4e38f;
-    if (act.attrs.has("min")) lo = act.attrs.get_float("min", lo);
-    if (act.attrs.has("max")) hi = act.attrs.get_float("max", hi);
-    for (size_t i = 1; i < 3; ++i) {
-      if (!act.has_input(i)) continue;
-      const ir::Value& v = g.value(act.inputs[i]);
-      if (!v.constant || v.dtype != DType::f32 || v.constant->numel() != 1) return false;
-      (i == 1 ? lo : hi) = v.constant->data_as<float>()[0];
-    }
-    out.set_string("activation", "clip");
-    out.set_float("alpha", lo);
-    out.set_float("beta", hi);
-    return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -100,7 +65,7 @@ int fuse_conv_postops(ir::Graph& g, const CompileOptions& options) {
     }
     // Activation.
     if (options.enabled("conv_activation") && may_take(next) &&
-        activation_attrs(g, g.nodes[static_cast<size_t>(next)], fusedn.attrs)) {
+        activation_attrs(g, g.nodes[static_cast<size_t>(next)], fusedn.attrs, "alpha", "beta")) {
       ir::Node& act = g.nodes[static_cast<size_t>(next)];
       fusedn.fused.push_back(act.name);
       removed[static_cast<size_t>(next)] = 1;

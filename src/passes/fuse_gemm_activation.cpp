@@ -12,6 +12,8 @@
 // rewritten (f32, 2-d A and B, concrete shapes): castnet.FusedGemm has no reference twin.
 #include "passes/fuse_gemm_activation.h"
 
+#include "passes/activation_attrs.h"
+
 namespace castnet::passes {
 namespace {
 
@@ -30,43 +32,6 @@ bool gemm_has_fast_kernel(const ir::Graph& g, const ir::Node& gemm) {
   return gemm.outputs[0] != ir::kNoValue && is_f32_with_concrete_shape(g.value(gemm.outputs[0]));
 }
 
-// Writes the FusedGemm attributes for activation node `act`; false if it cannot be fused.
-bool activation_attrs(const ir::Graph& g, const ir::Node& act, ir::Attributes& out) {
-  const std::string& op = act.op_type;
-  if (!act.domain.empty() || act.outputs.size() != 1) return false;
-  if (op == "Relu") {
-    out.set_string("activation", "relu");
-  } else if (op == "Sigmoid") {
-    out.set_string("activation", "sigmoid");
-  } else if (op == "HardSwish") {
-    out.set_string("activation", "hard_swish");
-  } else if (op == "LeakyRelu") {
-    out.set_string("activation", "leaky_relu");
-    out.set_float("activation_alpha", act.attrs.get_float("alpha", 0.01f));
-  } else if (op == "HardSigmoid") {
-    out.set_string("activation", "hard_sigmoid");
-    out.set_float("activation_alpha", act.attrs.get_float("alpha", 0.2f));
-    out.set_float("activation_beta", act.attrs.get_float("beta", 0.5f));
-  } else if (op == "Clip") {
-    // Bounds from attributes (opset < 11) or constant scalar inputs (opset ≥ 11); a bound known
-    // only at run time cannot be fused.
-    float lo = -3.4e38f, hi = 3.4e38f;
-    if (act.attrs.has("min")) lo = act.attrs.get_float("min", lo);
-    if (act.attrs.has("max")) hi = act.attrs.get_float("max", hi);
-    for (size_t i = 1; i < 3; ++i) {
-      if (!act.has_input(i)) continue;
-      const ir::Value& v = g.value(act.inputs[i]);
-      if (!v.constant || v.dtype != DType::f32 || v.constant->numel() != 1) return false;
-      (i == 1 ? lo : hi) = v.constant->data_as<float>()[0];
-    }
-    out.set_string("activation", "clip");
-    out.set_float("activation_alpha", lo);
-    out.set_float("activation_beta", hi);
-  } else {
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -89,7 +54,7 @@ int fuse_gemm_activation(ir::Graph& g, const CompileOptions& options) {
     ir::Node& act = g.nodes[ai];
     if (removed[ai] || options.frozen(act.name) || act.inputs.empty() || act.inputs[0] != y) continue;
     ir::Attributes attrs = gemm.attrs;
-    if (!activation_attrs(g, act, attrs)) continue;
+    if (!activation_attrs(g, act, attrs, "activation_alpha", "activation_beta")) continue;
 
     ir::Node fusedn = gemm;
     fusedn.op_type = "FusedGemm";
