@@ -17,9 +17,10 @@ build: deps
 demo: build
 	./$(BUILD)/castnet bench zoo:resnet50
 
-# The whole suite in the optimised build, then the hostile-input and concurrency tests under
-# AddressSanitizer+UBSan and ThreadSanitizer.
-test: test-fast test-asan test-tsan
+# The hostile-input, kernel and concurrency suites under AddressSanitizer+UBSan and
+# ThreadSanitizer (each one ctest entry running a gtest filter; -V shows GoogleTest's own count),
+# then the whole suite in the optimised build, whose summary closes the run.
+test: test-asan test-tsan test-fast
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -29,13 +30,13 @@ test-asan: deps
 	  -DCASTNET_SANITIZE=address,undefined \
 	  -DCASTNET_SANITIZE_TEST_FILTER='BadInput*:OnnxImport*:Reference*:OnnxConformance*:ZooSmall*:ConvAlgorithms*:Fusion*:Concurrency*:Cli*:Kernels*:CustomOp*:ConvWinograd*'
 	cmake --build $(BUILD)-asan -j $(JOBS) --target castnet_tests castnet_cli
-	cd $(BUILD)-asan && ctest --output-on-failure
+	cd $(BUILD)-asan && ctest -V
 
 test-tsan: deps
 	cmake -S . -B $(BUILD)-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DCASTNET_SANITIZE=thread -DCASTNET_SANITIZE_TEST_FILTER='Concurrency*:ThreadPool*:CustomOp*'
 	cmake --build $(BUILD)-tsan -j $(JOBS) --target castnet_tests castnet_cli
-	cd $(BUILD)-tsan && ctest --output-on-failure
+	cd $(BUILD)-tsan && ctest -V
 
 bench: deps
 	./scripts/install-deps.sh --bench
