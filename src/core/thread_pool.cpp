@@ -5,6 +5,14 @@
 
 namespace castnet {
 namespace {
+constexpr int kSpinIterations = 20000;  // ~50–100 µs of polling before sleeping
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 // Chunk t of n split into `chunks` nearly equal parts.
 inline void chunk_bounds(int64_t n, int chunks, int t, int64_t& begin, int64_t& end) {
   int64_t base = n / chunks, extra = n % chunks;
@@ -33,11 +41,12 @@ void ThreadPool::worker_loop(int index) {
     const RangeFn* job;
     int64_t n;
     int chunks;
+    for (int i = 0; i < kSpinIterations && generation_.load(std::memory_order_acquire) == seen; ++i) cpu_relax();
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
       if (stop_) return;
-      seen = generation_;
+      seen = generation_.load(std::memory_order_relaxed);
       job = job_;
       n = job_n_;
       chunks = job_chunks_;
@@ -73,8 +82,8 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
     job_ = &fn;
     job_n_ = n;
     job_chunks_ = chunks;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   int64_t b, e;
@@ -85,9 +94,10 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
   } catch (...) {
     error = std::current_exception();  // workers still use fn: wait for them first
   }
+  for (int i = 0; i < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
   {
     std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [&] { return pending_ == 0; });
+    done_.wait(lock, [&] { return pending_.load(std::memory_order_relaxed) == 0; });
     job_ = nullptr;
   }
   busy_.store(false, std::memory_order_release);

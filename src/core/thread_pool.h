@@ -43,8 +43,11 @@ class ThreadPool {
 
   std::mutex mu_;
   std::condition_variable wake_, done_;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
+  // Written under mu_, also read without it by threads spinning briefly before they sleep:
+  // inference runs many short parallel steps back to back, and a condition-variable wake-up
+  // costs as much as a small layer.
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
   bool stop_ = false;
   const RangeFn* job_ = nullptr;
   int64_t job_n_ = 0;

@@ -66,7 +66,9 @@ class ConvDwsepNchwc final : public OpKernel {
     dw_act_ = decode_activation(node.attrs(), "dw.");
     pw_act_ = decode_activation(node.attrs(), "");
     has_residual_ = node.has_input(5);
-    band_rows_ = std::clamp<int64_t>(kBandPixels / d_.ow(), 1, d_.oh());
+    // Enough bands that every thread has one even for a single small image.
+    const int64_t per_thread = div_ceil(d_.oh(), std::max<int64_t>(1, threads_ / std::max<int64_t>(1, d_.batch)));
+    band_rows_ = std::clamp<int64_t>(std::min(kBandPixels / d_.ow(), per_thread), 1, d_.oh());
   }
 
   std::string algorithm() const override { return std::string("dwsep_fused_") + dw_uk_.name + "+" + pw_uk_.name; }
