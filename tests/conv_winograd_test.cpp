@@ -103,26 +103,8 @@ void check_conv(const ConvDesc& d, bool bias, uint64_t seed, const char* algo,
 }
 
 // A graph builder for the multi-node cases.
-struct Builder {
-  std::shared_ptr<ir::Graph> g = std::make_shared<ir::Graph>();
-  std::mt19937 rng{11};
-  ir::ValueId value(const std::string& name, Shape shape = {}, const Tensor* c = nullptr) {
-    ir::Value v;
-    v.name = name;
-    v.has_shape = !shape.empty() || c;
-    v.shape = std::move(shape);
-    if (c) v.constant = std::make_shared<Tensor>(*c), v.is_initializer = true;
-    return g->add_value(std::move(v));
-  }
-  ir::ValueId node(const std::string& op, std::vector<ir::ValueId> in, const std::string& name) {
-    ir::Node n;
-    n.name = name;
-    n.op_type = op;
-    n.inputs = std::move(in);
-    n.outputs = {value(name + "_out")};
-    g->nodes.push_back(n);
-    return n.outputs[0];
-  }
+struct Builder : castnet::testing::GraphBuilder {
+  Builder() : GraphBuilder(11, "test:winograd") {}
   ir::ValueId conv3x3(ir::ValueId x, int64_t c_in, int64_t c_out, const std::string& name) {
     float s = 1.f / std::sqrt(9.f * static_cast<float>(c_in));
     Tensor w = random_tensor({c_out, c_in, 3, 3}, rng, -s, s);
@@ -130,13 +112,6 @@ struct Builder {
     ir::ValueId y = node("Conv", {x, value(name + "_w", w.shape(), &w), value(name + "_b", b.shape(), &b)}, name);
     g->nodes.back().attrs.set_ints("pads", {1, 1, 1, 1});
     return y;
-  }
-  Model finish(std::vector<ir::ValueId> inputs, std::vector<ir::ValueId> outputs) {
-    g->source = "test:winograd";
-    g->inputs = std::move(inputs);
-    g->outputs = std::move(outputs);
-    g->verify_and_sort();
-    return Model(g);
   }
 };
 

@@ -14,27 +14,8 @@ using castnet::testing::random_tensor;
 
 namespace {
 
-struct Builder {
-  std::shared_ptr<ir::Graph> g = std::make_shared<ir::Graph>();
-  std::mt19937 rng{3};
-  ir::ValueId value(const std::string& name, Shape shape = {}, const Tensor* c = nullptr) {
-    ir::Value v;
-    v.name = name;
-    v.has_shape = !shape.empty() || c;
-    v.shape = std::move(shape);
-    if (c) v.constant = std::make_shared<Tensor>(*c), v.is_initializer = true;
-    return g->add_value(std::move(v));
-  }
-  ir::ValueId node(const std::string& op, std::vector<ir::ValueId> in, const std::string& name) {
-    ir::Node n;
-    n.name = name;
-    n.op_type = op;
-    n.inputs = std::move(in);
-    n.outputs = {value(name + "_out")};
-    g->nodes.push_back(n);
-    return n.outputs[0];
-  }
-  ir::Node& last() { return g->nodes.back(); }
+struct Builder : castnet::testing::GraphBuilder {
+  Builder() : GraphBuilder(3, "test:fusion") {}
   ir::ValueId conv(ir::ValueId x, int64_t c_in, int64_t c_out, int64_t group, int64_t stride, const std::string& name) {
     Tensor w = random_tensor({c_out, c_in / group, 3, 3}, rng, -0.3f, 0.3f);
     Tensor b = random_tensor({c_out}, rng);
@@ -43,13 +24,6 @@ struct Builder {
     last().attrs.set_ints("strides", {stride, stride});
     last().attrs.set_int("group", group);
     return y;
-  }
-  Model finish(std::vector<ir::ValueId> inputs, std::vector<ir::ValueId> outputs) {
-    g->source = "test:fusion";
-    g->inputs = std::move(inputs);
-    g->outputs = std::move(outputs);
-    g->verify_and_sort();
-    return Model(g);
   }
 };
 

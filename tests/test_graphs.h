@@ -56,6 +56,42 @@ inline Model single_conv_model(const ConvDesc& d, bool bias, std::mt19937& rng) 
   return Model(g);
 }
 
+// Builds small multi-node graphs: values (inputs, constants, intermediates) and nodes whose
+// single output is named "<node>_out". Tests derive from it to add their own layer helpers.
+struct GraphBuilder {
+  std::shared_ptr<ir::Graph> g = std::make_shared<ir::Graph>();
+  std::mt19937 rng;
+  std::string source;
+
+  GraphBuilder(uint32_t seed, std::string source_name) : rng(seed), source(std::move(source_name)) {}
+
+  ir::ValueId value(const std::string& name, Shape shape = {}, const Tensor* c = nullptr) {
+    ir::Value v;
+    v.name = name;
+    v.has_shape = !shape.empty() || c;
+    v.shape = std::move(shape);
+    if (c) v.constant = std::make_shared<Tensor>(*c), v.is_initializer = true;
+    return g->add_value(std::move(v));
+  }
+  ir::ValueId node(const std::string& op, std::vector<ir::ValueId> in, const std::string& name) {
+    ir::Node n;
+    n.name = name;
+    n.op_type = op;
+    n.inputs = std::move(in);
+    n.outputs = {value(name + "_out")};
+    g->nodes.push_back(n);
+    return n.outputs[0];
+  }
+  ir::Node& last() { return g->nodes.back(); }
+  Model finish(std::vector<ir::ValueId> inputs, std::vector<ir::ValueId> outputs) {
+    g->source = source;
+    g->inputs = std::move(inputs);
+    g->outputs = std::move(outputs);
+    g->verify_and_sort();
+    return Model(g);
+  }
+};
+
 // Relative L2 error ||got - want|| / ||want|| in double; NaN anywhere in got gives +inf.
 inline double relative_l2(const Tensor& got, const Tensor& want) {
   double num = 0, den = 0;

@@ -132,6 +132,14 @@ void Graph::verify_and_sort() {
   nodes = std::move(sorted);
 }
 
+void Graph::erase_nodes(const std::vector<char>& removed) {
+  std::vector<Node> kept;
+  kept.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (i >= removed.size() || !removed[i]) kept.push_back(std::move(nodes[i]));
+  nodes = std::move(kept);
+}
+
 int Graph::remove_dead_nodes() {
   int removed = 0;
   for (;;) {

@@ -75,6 +75,9 @@ struct Graph {
   // Returns how many were removed.
   int remove_dead_nodes();
 
+  // Drops the nodes flagged in `removed` (one flag per node), keeping the order of the rest.
+  void erase_nodes(const std::vector<char>& removed);
+
   // Errors raised while handling this graph carry its source file.
   [[noreturn]] void fail(const std::string& reason, const std::string& node = {}) const;
 

@@ -73,10 +73,7 @@ int fold_batchnorm(ir::Graph& g, const CompileOptions& options) {
     ++folded;
   }
   if (folded) {
-    std::vector<ir::Node> kept;
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (!remove[i]) kept.push_back(std::move(g.nodes[i]));
-    g.nodes = std::move(kept);
+    g.erase_nodes(remove);
     g.remove_dead_nodes();
   }
   return folded;

@@ -77,10 +77,7 @@ int fuse_conv_postops(ir::Graph& g, const CompileOptions& options) {
     ++fused;
   }
   if (fused) {
-    std::vector<ir::Node> kept;
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-    g.nodes = std::move(kept);
+    g.erase_nodes(removed);
     g.verify_and_sort();  // a residual may come from a node placed after the conv
   }
   return fused;

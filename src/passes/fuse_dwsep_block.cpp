@@ -68,10 +68,7 @@ int fuse_dwsep_block(ir::Graph& g, const CompileOptions& options) {
     ++fused;
   }
   if (fused) {
-    std::vector<ir::Node> kept;
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-    g.nodes = std::move(kept);
+    g.erase_nodes(removed);
     g.verify_and_sort();
   }
   return fused;

@@ -12,6 +12,7 @@
 #include "kernels/config/conv_config.h"
 #include "ops/conv/conv_geometry.h"
 #include "ops/conv/dwconv_rows.h"
+#include "ops/conv/nchwc_conv_kernel.h"
 #include "ops/conv/nchwc_weight_packing.h"
 #include "ops/conv/pointwise_tiles.h"
 
@@ -22,18 +23,6 @@ namespace castnet::ops {
 namespace {
 
 constexpr int64_t kBandPixels = 192;  // pointwise GEMM width per band
-
-kernels::ConvPostOps decode_activation(const ir::Attributes& at, const std::string& prefix) {
-  using A = kernels::Activation;
-  std::string act = at.get_string(prefix + "activation", "");
-  kernels::ConvPostOps p;
-  p.activation = act == "relu" ? A::relu : act == "clip" ? A::clip : act == "leaky_relu" ? A::leaky_relu
-               : act == "hard_sigmoid" ? A::hard_sigmoid : act == "hard_swish" ? A::hard_swish
-               : act == "sigmoid" ? A::sigmoid : A::none;
-  p.alpha = at.get_float(prefix + "alpha", 0.f);
-  p.beta = at.get_float(prefix + "beta", 0.f);
-  return p;
-}
 
 std::vector<float> padded(const Tensor* t, int64_t n, int64_t to) {
   std::vector<float> v(static_cast<size_t>(to), 0.f);
@@ -63,8 +52,8 @@ class ConvDwsepNchwc final : public OpKernel {
     dw_b_ = padded(node.constant_input(2), C_, cb_ * B_);
     pw_w_ = pack_weights_nchwc(node.constant_input(3)->data_as<float>(), M_, C_, 1, B_, pw_uk_.nb_max);
     pw_b_ = padded(node.constant_input(4), M_, mb_ * B_);
-    dw_act_ = decode_activation(node.attrs(), "dw.");
-    pw_act_ = decode_activation(node.attrs(), "");
+    dw_act_ = decode_fused_activation(node.attrs(), "dw.");
+    pw_act_ = decode_fused_activation(node.attrs(), "");
     has_residual_ = node.has_input(5);
     // Enough bands that every thread has one even for a single small image.
     const int64_t per_thread = div_ceil(d_.oh(), std::max<int64_t>(1, threads_ / std::max<int64_t>(1, d_.batch)));

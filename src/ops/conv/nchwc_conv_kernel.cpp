@@ -9,6 +9,18 @@
 
 namespace castnet::ops {
 
+kernels::ConvPostOps decode_fused_activation(const ir::Attributes& at, const std::string& prefix) {
+  using A = kernels::Activation;
+  const std::string act = at.get_string(prefix + "activation", "");
+  kernels::ConvPostOps p;
+  p.activation = act == "relu" ? A::relu : act == "clip" ? A::clip : act == "leaky_relu" ? A::leaky_relu
+               : act == "hard_sigmoid" ? A::hard_sigmoid : act == "hard_swish" ? A::hard_swish
+               : act == "sigmoid" ? A::sigmoid : A::none;
+  p.alpha = at.get_float(prefix + "alpha", 0.f);
+  p.beta = at.get_float(prefix + "beta", 0.f);
+  return p;
+}
+
 NchwcConvKernel::NchwcConvKernel(const NodeDesc& node, int block) : B_(block) {
   d_ = ir::conv_desc_from_attrs(node.attrs(), node.input(0).shape, node.input(1).shape);
   const Layout& li = node.input(0).layout;
@@ -18,14 +30,7 @@ NchwcConvKernel::NchwcConvKernel(const NodeDesc& node, int block) : B_(block) {
   if ((in_blocked_ && li.block != block) || (out_blocked_ && lo.block != block))
     throw Error("NCHWc block size does not match the kernel's");
   if (node.op_type() == "FusedConv") {
-    const ir::Attributes& at = node.attrs();
-    std::string act = at.get_string("activation", "");
-    using A = kernels::Activation;
-    activation_.activation = act == "relu" ? A::relu : act == "clip" ? A::clip : act == "leaky_relu" ? A::leaky_relu
-                           : act == "hard_sigmoid" ? A::hard_sigmoid : act == "hard_swish" ? A::hard_swish
-                           : act == "sigmoid" ? A::sigmoid : A::none;
-    activation_.alpha = at.get_float("alpha", 0.f);
-    activation_.beta = at.get_float("beta", 0.f);
+    activation_ = decode_fused_activation(node.attrs());
     has_residual_ = node.has_input(3);
     if (has_residual_ && (!out_blocked_ || node.input(3).layout != node.output(0).layout))
       throw Error("a fused residual must share the output's NCHWc layout");

@@ -7,9 +7,15 @@
 #include "kernels/conv/conv_nchwc_ukernel.h"
 #include "ops/op_kernel.h"
 
+#include <string>
+
 #include <vector>
 
 namespace castnet::ops {
+
+// The activation a fused conv node carries ("<prefix>activation", "<prefix>alpha",
+// "<prefix>beta"), as microkernel post-ops (bias and residual left unset).
+kernels::ConvPostOps decode_fused_activation(const ir::Attributes& attrs, const std::string& prefix = "");
 
 class NchwcConvKernel : public OpKernel {
  public:
