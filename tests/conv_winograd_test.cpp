@@ -256,3 +256,37 @@ TEST(ConvWinogradAccuracy, ResNetShapes) {
     }
   }
 }
+
+// The work partition across threads: batches 1..9 (tile counts that split unevenly into the
+// microkernel's 6-tile rows and into 2..5 threads), one band or several (24×24 planes at batch 9
+// need 5 L2-sized bands, rounded up to a multiple of the thread count), and output channels in
+// one microkernel group or several (the output-channel split, taken where the tiles cannot be
+// shared evenly). Every thread count must match the reference, and two runs of one session must
+// agree bit for bit.
+TEST(ConvWinograd, PartitionAcrossThreads) {
+  struct Case { int64_t n, ic, oc, hw; const char* algo; };
+  std::vector<Case> cases;
+  for (int64_t n = 1; n <= 9; ++n) cases.push_back({n, 19, n % 2 ? 21 : 70, n <= 3 ? 7 : 10, n % 3 ? kF4 : kF2});
+  cases.push_back({9, 20, 24, 24, kF4});   // several bands per thread
+  cases.push_back({1, 24, 130, 7, kF2});    // 16 tiles: 6 + 10 is uneven, so output channels split
+  uint64_t seed = 500;
+  for (const Case& c : cases) {
+    const ConvDesc d = make(c.n, c.ic, c.oc, c.hw, c.hw, 1, 1, 1, 1);
+    std::mt19937 rng(static_cast<uint32_t>(seed++));
+    Model model = castnet::testing::single_conv_model(d, true, rng);
+    Tensor x = random_tensor({d.batch, d.in_channels, d.ih(), d.iw()}, rng);
+    PoisonScope poison;
+    Tensor want = Session(model, Options{.threads = 1, .isa = "reference"}).run({{"x", x}})[0];
+    ForceAlgo force(c.algo);
+    for (const std::string& isa : fast_isas())
+      for (int threads = 1; threads <= 5; ++threads) {
+        const std::string what = d.to_string() + " " + c.algo + " isa=" + isa + " threads=" + std::to_string(threads);
+        Session fast(model, Options{.threads = threads, .isa = isa});
+        ASSERT_TRUE(starts_with(conv_algorithms(fast).at(0), c.algo)) << what;
+        Tensor first = fast.run({{"x", x}})[0];
+        Tensor second = fast.run({{"x", x}})[0];
+        EXPECT_LE(castnet::testing::relative_l2(first, want), tolerance(c.algo)) << what;
+        EXPECT_EQ(std::memcmp(first.data(), second.data(), first.nbytes()), 0) << what << ": runs differ";
+      }
+  }
+}

@@ -46,6 +46,10 @@ struct Options {
   std::string fuse_ops;
   // Nodes (by name) that no rewrite may touch, e.g. the classifier head.
   std::vector<std::string> no_fuse;
+  // Choose each layer's algorithm by timing the candidates once (also CASTNET_AUTOTUNE=1), the
+  // choice cached on disk per (layer shape, ISA, threads) in $CASTNET_AUTOTUNE_CACHE, else
+  // $XDG_CACHE_HOME/castnet/autotune.tsv, else ~/.cache/castnet/autotune.tsv. Off: cost rules.
+  bool autotune = false;
 };
 
 // The fusion patterns Options::fuse_ops can name, with the level that enables each.

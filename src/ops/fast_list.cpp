@@ -1,7 +1,10 @@
+#include "ops/conv/conv_bottleneck_nchwc.h"
 #include "ops/conv/conv_depthwise_nchwc.h"
 #include "ops/conv/conv_dwsep_nchwc.h"
 #include "ops/conv/conv_im2col_nchwc.h"
+#include "ops/conv/conv_invres_nchwc.h"
 #include "ops/conv/conv_nchwc_direct.h"
+#include "ops/conv/conv_stem_nchwc.h"
 #include "ops/conv/conv_winograd_nchwc.h"
 #include "ops/gemm/gemm_op.h"
 #include "ops/nchwc/nchwc_ops.h"
@@ -11,9 +14,12 @@ namespace castnet::ops {
 
 // Optimised implementations, each ahead of the reference for its op type, in priority order.
 void add_fast_implementations(std::vector<OpImplementation>& out) {
+  add_conv_bottleneck_nchwc(out);
   add_conv_dwsep_nchwc(out);
+  add_conv_invres_nchwc(out);
   add_conv_depthwise_nchwc(out);
   add_conv_winograd_nchwc(out);  // ahead of im2col so CASTNET_CONV_ALGO can force it on few channels
+  add_conv_stem_nchwc(out);
   add_conv_im2col_nchwc(out);
   add_conv_nchwc_direct(out);
   add_nchwc_reorder(out);

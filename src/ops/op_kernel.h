@@ -2,9 +2,10 @@
 //
 // An OpImplementation is one way to execute one op type (reference loops, a GEMM-based conv, a
 // Winograd conv, ...). The plan asks each implementation registered for a node's op type, in
-// order, whether it applies, and the first that does creates an OpKernel for that node: the
-// prepared state (packed weights, transformed filters) plus the code to run it. An OpKernel is
-// immutable after creation: run() may be called from several threads at once.
+// order, whether its cost rule picks it, and the first that does (or, under autotune, the fastest
+// supporting one) creates an OpKernel for that node: the prepared state (packed weights,
+// transformed filters) plus the code to run it. An OpKernel is immutable after creation: run()
+// may be called from several threads at once.
 #pragma once
 #include "core/context.h"
 #include "core/tensor_view.h"
@@ -59,17 +60,36 @@ class OpKernel {
   virtual size_t workspace_bytes() const { return 0; }
   // The layout each output is produced in; plain by default.
   virtual Layout output_layout(size_t i) const { return {}; }
+  // Whether output `output` may share memory with input `input` (same size in storage): the
+  // kernel reads each element of that input only while producing the same element of the
+  // output, and never after. The plan then lets the output take over the input's buffer when
+  // this step is the input's last reader (in-place activations, adds, fused residuals).
+  virtual bool may_overwrite_input(size_t output, size_t input) const { return false; }
   virtual void run(const KernelArgs& args) const = 0;
 };
 
+// Selection has two questions: can this implementation compute the node correctly (`supports`),
+// and does the static cost rule pick it (`applicable`, which implies supports). The default plan
+// takes the first applicable implementation of the ordered list; the autotuner times every
+// supporting non-reference one instead. An implementation with several algorithm variants
+// (Winograd F(2×2) / F(4×4)) registers each as its own entry, so each is a candidate.
 struct OpImplementation {
   std::string op_type;
   std::string name;         // e.g. "reference", "conv_gemm"
   bool is_reference = false;
-  // Whether this implementation can run the node on ctx's ISA.
+  // Whether the static cost rule picks this implementation for the node on ctx's ISA (null:
+  // always, where it supports the node).
   bool (*applicable)(const NodeDesc& node) = nullptr;
   // Prepares the kernel (packs weights once). May throw castnet::Error for invalid input.
   std::unique_ptr<OpKernel> (*create)(const NodeDesc& node) = nullptr;
+  // Whether it computes the node correctly on ctx's ISA, whatever it costs (null: the same as
+  // `applicable`, for implementations without a cost rule).
+  bool (*supports)(const NodeDesc& node) = nullptr;
+
+  bool can_run(const NodeDesc& node) const {
+    return supports ? supports(node) : !applicable || applicable(node);
+  }
+  bool preferred(const NodeDesc& node) const { return applicable ? applicable(node) : !supports || supports(node); }
 };
 
 }  // namespace castnet::ops

@@ -1,5 +1,6 @@
 // Ordered lists of implementations per op type: fastest first, the reference last. The plan
-// picks the first applicable one (or only the reference when the ISA is `reference`).
+// picks the first applicable one (or only the reference when the ISA is `reference`); with
+// autotune on, it times every non-reference one that supports the node.
 #pragma once
 #include "ops/op_kernel.h"
 

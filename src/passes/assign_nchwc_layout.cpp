@@ -67,9 +67,15 @@ int assign_nchwc_layout(ir::Graph& g, const CompileOptions& options) {
     if ((op == "Conv" && node.domain.empty()) || (op == "FusedConv" && node.domain == "castnet")) {
       run_blocked = conv_has_nchwc_kernel(g, node);
       blocked_inputs = {3};  // a fused residual is read with the output's layout
+    } else if (op == "BottleneckConv" && node.domain == "castnet") {
+      run_blocked = true;       // only in fast graphs, only as an NCHWc kernel
+      blocked_inputs = {0, 7};  // blocked input; residual in the output's layout
     } else if (op == "DwsepConv" && node.domain == "castnet") {
       run_blocked = true;       // only exists in fast graphs, only as an NCHWc kernel
       blocked_inputs = {0, 5};  // reads blocked input, and a residual with the output's layout
+    } else if (op == "InvertedResidual" && node.domain == "castnet") {
+      run_blocked = true;       // likewise: only in fast graphs, only as an NCHWc kernel
+      blocked_inputs = {0, 7};  // blocked input; residual in the output's layout
     } else if (kUnary.count(op) && blocked(node.inputs[0])) {
       run_blocked = true;
       blocked_inputs = {0};

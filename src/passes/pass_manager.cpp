@@ -14,6 +14,10 @@ const FusionPattern kFusionPatterns[] = {
     {"conv_activation", 1, "activation applied in the Conv's (or Conv+Add's) epilogue"},
     {"gemm_activation", 1, "activation applied in the Gemm's epilogue"},
     {"dwsep_block", 2, "depthwise conv → 1×1 conv in one pass, the intermediate kept in cache"},
+    {"inverted_residual", 2, "1×1 expand → depthwise → 1×1 project (+ residual) in one pass, the expanded tensor kept in cache"},
+    {"bottleneck", 3, "1×1 → 3×3 → 1×1 conv (+ residual) in one pass, where measured faster than three kernels"},
+    // Never on by level (4 > O3): every eligible bottleneck, also where it measured slower.
+    {"bottleneck_all", 4, "opt-in (+bottleneck_all): bottleneck fusion on every eligible shape"},
 };
 const size_t kFusionPatternCount = sizeof(kFusionPatterns) / sizeof(kFusionPatterns[0]);
 
@@ -52,7 +56,12 @@ std::vector<Pass> default_pipeline(const CompileOptions& options) {
   if (options.enabled("conv_add") || options.enabled("conv_activation"))
     p.push_back({"fuse_conv_postops", fuse_conv_postops});
   if (options.enabled("gemm_activation")) p.push_back({"fuse_gemm_activation", fuse_gemm_activation});
+  // Ahead of fuse_dwsep_block, which would otherwise take the block's last two convs.
+  if (options.enabled("inverted_residual") && options.nchwc_block > 1)
+    p.push_back({"fuse_inverted_residual", fuse_inverted_residual});
   if (options.enabled("dwsep_block") && options.nchwc_block > 1) p.push_back({"fuse_dwsep_block", fuse_dwsep_block});
+  if ((options.enabled("bottleneck") || options.enabled("bottleneck_all")) && options.nchwc_block > 1)
+    p.push_back({"fuse_bottleneck", fuse_bottleneck});
   p.push_back({"assign_nchwc_layout", assign_nchwc_layout});  // last: layouts of the final graph
   return p;
 }

@@ -50,6 +50,12 @@ int fold_batchnorm(ir::Graph& graph, const CompileOptions& options);
 int fuse_conv_postops(ir::Graph& graph, const CompileOptions& options);
 // Depthwise → pointwise conv pairs into castnet.DwsepConv (one pass, intermediate in cache).
 int fuse_dwsep_block(ir::Graph& graph, const CompileOptions& options);
+// 1×1 expand → depthwise → 1×1 project conv chains into castnet.InvertedResidual (one pass, the
+// expanded tensor in cache).
+int fuse_inverted_residual(ir::Graph& graph, const CompileOptions& options);
+// 1×1 → 3×3 → 1×1 conv chains (ResNet bottlenecks) into castnet.BottleneckConv (both
+// intermediates in cache) on the shapes where that measured worth it (fuse_bottleneck.cpp).
+int fuse_bottleneck(ir::Graph& graph, const CompileOptions& options);
 // Assigns the NCHWc layout (see assign_nchwc_layout.cpp).
 int assign_nchwc_layout(ir::Graph& graph, const CompileOptions& options);
 

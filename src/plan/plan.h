@@ -5,6 +5,7 @@
 #include "core/context.h"
 #include "ir/graph.h"
 #include "ops/op_kernel.h"
+#include "plan/autotune.h"
 
 #include <memory>
 #include <string>
@@ -17,6 +18,8 @@ struct Step {
   std::string name;       // node name (fused names joined with '+')
   std::string op_type;
   std::unique_ptr<ops::OpKernel> kernel;
+  std::string implementation;             // its registry name, e.g. "conv_winograd_f4x3"
+  Selection selection = Selection::rule;  // how it was chosen
   std::vector<ir::ValueId> inputs, outputs;
   int64_t flops = 0;
 };
@@ -36,12 +39,17 @@ struct Plan {
   std::vector<Slot> slots;       // one per graph value
   size_t arena_bytes = 0;        // activation memory of one run
   size_t workspace_bytes = 0;    // scratch of the largest step
+  int inplace_outputs = 0;       // values written over an input's buffer (may_overwrite_input)
+  // The largest sum of two tensors alive at one step: the yardstick for arena_bytes.
+  size_t largest_live_pair_bytes = 0;
   int64_t total_flops = 0;
+  AutotuneStats autotune;        // all zero unless ctx.autotune
 };
 
-// Chooses an implementation for every node (ctx.isa == reference forces the reference ones),
-// prepares its kernel and places every value. Throws castnet::Error naming the node when no
-// implementation applies.
+// Chooses an implementation for every node (ctx.isa == reference forces the reference ones;
+// CASTNET_CONV_ALGO=<name> forces a convolution algorithm where it supports the node; ctx.autotune
+// times the candidates, see autotune.h), prepares its kernel and places every value. Throws
+// castnet::Error naming the node when no implementation applies.
 Plan build_plan(const ir::Graph& graph, const Context& ctx);
 
 }  // namespace castnet::plan

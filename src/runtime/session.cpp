@@ -4,6 +4,7 @@
 #include "ir/op_schema.h"
 #include "kernels/config/conv_config.h"
 #include "passes/pass_manager.h"
+#include "plan/autotune_cache.h"
 #include "runtime/session_impl.h"
 
 #include <cmath>
@@ -75,6 +76,9 @@ SessionImpl::SessionImpl(const Model& model, const Options& options)
   ctx_.cpu = &CpuFeatures::host();
   ctx_.isa = resolve_isa(options_.isa, *ctx_.cpu);
   ctx_.verbose = options_.verbose;
+  options_.autotune = options_.autotune || env_flag("CASTNET_AUTOTUNE");
+  ctx_.autotune = options_.autotune;
+  if (ctx_.autotune) ctx_.autotune_cache = plan::default_autotune_cache_path();
 
   fix_input_shapes(graph_, options_);
   ir::infer_shapes(graph_);

@@ -138,6 +138,7 @@ void add_session_options(ArgParser& args) {
   args.option("--fuse-level");
   args.option("--fuse-ops");
   args.option("--no-fuse", /*repeatable=*/true);
+  args.flag("--autotune");
 }
 
 int parse_fuse_level(const std::string& text) {
@@ -193,6 +194,7 @@ Options session_options(const ArgParser& args) {
     o.input_shapes[name] = parse_shape(dims, "--shape " + name);
   }
   if (args.has("--fuse-level")) o.fuse_level = parse_fuse_level(args.get("--fuse-level"));
+  o.autotune = args.has("--autotune");
   if (args.has("--fuse-ops")) {
     o.fuse_ops = args.get("--fuse-ops");
     check_fuse_ops(o.fuse_ops);

@@ -61,7 +61,9 @@ inline constexpr const char* kSessionOptionsUsage =
     "                         3 + bottleneck fusion\n"
     "  --fuse-ops LIST        switch fusion patterns on (+NAME) or off (-NAME) on top of the level,\n"
     "                         comma-separated, e.g. -conv_add (castnet info --help lists them)\n"
-    "  --no-fuse NODE         keep node NODE out of every rewrite (repeatable)\n";
+    "  --no-fuse NODE         keep node NODE out of every rewrite (repeatable)\n"
+    "  --autotune             time each layer's candidate algorithms once and keep the fastest; choices\n"
+    "                         cached in $CASTNET_AUTOTUNE_CACHE (default ~/.cache/castnet/autotune.tsv)\n";
 void add_session_options(ArgParser& args);
 Options session_options(const ArgParser& args);
 // Every --no-fuse name must be a node of the model (a misspelt name would silently do nothing).

@@ -79,6 +79,7 @@ struct BenchResult {
   double median_ms = 0, p10_ms = 0, p90_ms = 0, min_ms = 0, max_ms = 0;
   double throughput_ips = 0, gflops = 0;
   int64_t flops = 0;
+  size_t arena_bytes = 0, workspace_bytes = 0;
 };
 
 void write_json(const std::string& path, const BenchResult& r) {
@@ -98,6 +99,8 @@ void write_json(const std::string& path, const BenchResult& r) {
     << "  \"throughput_ips\": " << json_number(r.throughput_ips) << ",\n"
     << "  \"flops_per_run\": " << r.flops << ",\n"
     << "  \"gflops\": " << json_number(r.gflops) << ",\n"
+    << "  \"arena_bytes\": " << r.arena_bytes << ",\n"
+    << "  \"workspace_bytes\": " << r.workspace_bytes << ",\n"
     << "  \"isa\": " << json_string(r.isa) << ",\n"
     << "  \"cpu_features\": " << json_string(r.cpu_features) << "\n"
     << "}\n";
@@ -139,6 +142,8 @@ int cmd_bench(int argc, char** argv) {
   r.isa = isa_name(impl.context().isa);
   r.cpu_features = CpuFeatures::host().to_string();
   r.flops = impl.plan().total_flops;
+  r.arena_bytes = impl.plan().arena_bytes;
+  r.workspace_bytes = impl.plan().workspace_bytes;
 
   t0 = Clock::now();
   session.run(inputs);
@@ -177,6 +182,8 @@ int cmd_bench(int argc, char** argv) {
   std::printf("throughput   %.2f images/s\n", r.throughput_ips);
   std::printf("compute      %.2f GFLOP/s (%.3f GFLOP per run)\n", r.gflops,
               static_cast<double>(r.flops) / 1e9);
+  std::printf("memory       %.2f MiB activation arena, %.2f MiB workspace\n", r.arena_bytes / 1048576.0,
+              r.workspace_bytes / 1048576.0);
   std::printf("threads      %d\n", r.threads);
   std::printf("isa          %s\n", r.isa.c_str());
   std::printf("cpu          %s\n", CpuFeatures::host().brand.c_str());

@@ -145,6 +145,10 @@ int cmd_info(int argc, char** argv) {
 
   std::printf("peak activation memory: %s (arena), workspace %s\n", mebibytes(plan.arena_bytes).c_str(),
               mebibytes(plan.workspace_bytes).c_str());
+  if (plan.largest_live_pair_bytes > 0)
+    std::printf("  %.2f x the largest pair of live tensors (%s); %d output(s) written in place over an input\n",
+                static_cast<double>(plan.arena_bytes) / static_cast<double>(plan.largest_live_pair_bytes),
+                mebibytes(plan.largest_live_pair_bytes).c_str(), plan.inplace_outputs);
 
   // Each original node name -> the algorithm of the plan step that runs it (fused steps are
   // named by their nodes joined with '+').

@@ -11,6 +11,15 @@ const ConvNchwcUkernel& conv_nchwc_config(Isa isa) {
   return conv_nchwc_ukernel_generic();
 }
 
+const ConvNchwcUkernel& conv_stem_config(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return conv_stem_ukernel_avx512();
+    case Isa::avx2: return conv_stem_ukernel_avx2();
+    case Isa::generic: case Isa::reference: break;
+  }
+  return conv_stem_ukernel_generic();
+}
+
 const DwconvNchwcUkernel& dwconv_nchwc_config(Isa isa) {
   switch (isa) {
     case Isa::avx512: return dwconv_nchwc_ukernel_avx512();

@@ -15,6 +15,15 @@
 //
 // Packed weights, per group of nb_packed output blocks:
 //   [icb][kh][kw][ic in 0..B)[nb_packed][B]   (zero where ic or oc is padding)
+//
+// The same kernel also reads PLAIN NCHW input (the stem instances, conv_stem_ukernel_<isa>.cpp):
+// one input channel per step instead of a block of B, the "icb" loop then running over single
+// channels (in_icb_stride = IH·IW, or 1 for a blocked input with at most B channels) and the
+// weights packed [c][kh][kw][nb_packed][B]. A 3-channel stem then uses every lane of every FMA
+// instead of 3 of 16, with no patch matrix built.
+//
+// Tiles with fewer output blocks hold more pixels: the accumulators a register file allows
+// (mr_limit(nb)); mr_max is the limit at nb_max, valid for every nb.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -61,31 +70,43 @@ struct ConvNchwcArgs {
   // 0: nothing (the behaviour before these fields existed).
   const float* prefetch = nullptr;
   size_t prefetch_lines_per_tap = 0;
+  // Input channels actually present in the last input-channel block of this call (icb_count - 1),
+  // when fewer than B: the kernel skips the padded lanes' products (24 channels = 16 + 8, not
+  // 16 + 16). 0: the block is full. Ignored by the plain-input (stem) instances.
+  size_t last_icb_channels = 0;
 };
 
-// mr in [1, mr_max], nb in [1, nb_max]. `pixel_step` is the input pixel stride in blocks the
-// kernel was specialised for (1 or 2) or 0 for any stride.
+// nb in [1, nb_max], mr in [1, mr_limit(nb)].
 using ConvNchwcUkernelFn = void (*)(size_t mr, size_t nb, const ConvNchwcArgs& args);
 
+constexpr int kConvNbSlots = 8;  // room for nb_max in the per-nb tile limits
+
 struct ConvNchwcUkernel {
-  ConvNchwcUkernelFn stride1 = nullptr;  // in_pixel_stride == B
-  ConvNchwcUkernelFn stride2 = nullptr;  // in_pixel_stride == 2·B
+  ConvNchwcUkernelFn stride1 = nullptr;  // in_pixel_stride == in_lanes
+  ConvNchwcUkernelFn stride2 = nullptr;  // in_pixel_stride == 2·in_lanes
   ConvNchwcUkernelFn any = nullptr;      // any in_pixel_stride
-  int block = 0;
-  int mr_max = 0;
+  int block = 0;     // output (and NCHWc input) channels per block
+  int mr_max = 0;    // pixels per tile valid for every nb
   int nb_max = 0;
   const char* name = "";
+  int in_lanes = 0;  // floats per input pixel the strides are specialised for: block, or 1 (plain input)
+  int mr_by_nb[kConvNbSlots] = {};  // mr_limit(nb) = mr_by_nb[nb - 1]
 
+  int mr_limit(int64_t nb) const { return mr_by_nb[nb - 1]; }
   ConvNchwcUkernelFn for_stride(ptrdiff_t in_pixel_stride) const {
-    if (in_pixel_stride == block) return stride1;
-    if (in_pixel_stride == 2 * block) return stride2;
+    if (in_pixel_stride == in_lanes) return stride1;
+    if (in_pixel_stride == 2 * in_lanes) return stride2;
     return any;
   }
 };
 
-// Per-ISA instances (conv_nchwc_ukernel_<isa>.cpp).
+// Per-ISA instances (conv_nchwc_ukernel_<isa>.cpp): NCHWc input.
 const ConvNchwcUkernel& conv_nchwc_ukernel_avx512();
 const ConvNchwcUkernel& conv_nchwc_ukernel_avx2();
 const ConvNchwcUkernel& conv_nchwc_ukernel_generic();
+// Plain NCHW input, NCHWc output (conv_stem_ukernel_<isa>.cpp).
+const ConvNchwcUkernel& conv_stem_ukernel_avx512();
+const ConvNchwcUkernel& conv_stem_ukernel_avx2();
+const ConvNchwcUkernel& conv_stem_ukernel_generic();
 
 }  // namespace castnet::kernels

@@ -1,5 +1,5 @@
-// AVX2+FMA instance: B = 8 (one ymm per block), tile up to 6 pixels × 2 blocks:
-// 12 accumulators + 2 weights + 1 broadcast of the 16 ymm registers.
+// AVX2+FMA instance: B = 8 (one ymm per block), tiles of 6 pixels × 2 blocks (12 accumulators +
+// 2 weights + 1 broadcast of the 16 ymm registers) or 12 × 1 (12 + 1 + 1).
 #include "kernels/conv/conv_nchwc_ukernel.h"
 
 #include <cmath>
@@ -13,15 +13,12 @@ namespace {
 
 #include "kernels/conv/conv_nchwc_ukernel_body.h"
 
-constexpr int kMr = 6, kNb = 2;
+#include "kernels/conv/conv_nchwc_tiles_avx2.h"
 
 }  // namespace
 
 const ConvNchwcUkernel& conv_nchwc_ukernel_avx2() {
-  static const ConvNchwcUkernel k{&conv_nchwc_dispatch<VecAvx2, kMr, kNb, 1>,
-                                  &conv_nchwc_dispatch<VecAvx2, kMr, kNb, 2>,
-                                  &conv_nchwc_dispatch<VecAvx2, kMr, kNb, 0>,
-                                  8, kMr, kNb, "conv_nchw8c_6x2_avx2"};
+  static const ConvNchwcUkernel k = make_conv_ukernel<VecAvx2, TilesAvx2, 8>("conv_nchw8c_6x2_avx2");
   return k;
 }
 

@@ -1,5 +1,5 @@
-// AVX-512 instance: B = 16 (one zmm per channel block), tile up to 6 pixels × 4 blocks:
-// 24 accumulators + 4 weight registers + 1 broadcast of the 32 zmm registers.
+// AVX-512 instance: B = 16 (one zmm per channel block). Tiles of up to 4 blocks: 6 pixels × 4,
+// 8 × 3, 14 × 2 or 14 × 1 (conv_nchwc_tiles_avx512.h).
 #include "kernels/conv/conv_nchwc_ukernel.h"
 
 #include <cmath>
@@ -20,15 +20,12 @@ namespace {
 
 #include "kernels/conv/conv_nchwc_ukernel_body.h"
 
-constexpr int kMr = 6, kNb = 4;
+#include "kernels/conv/conv_nchwc_tiles_avx512.h"
 
 }  // namespace
 
 const ConvNchwcUkernel& conv_nchwc_ukernel_avx512() {
-  static const ConvNchwcUkernel k{&conv_nchwc_dispatch<VecAvx512, kMr, kNb, 1>,
-                                  &conv_nchwc_dispatch<VecAvx512, kMr, kNb, 2>,
-                                  &conv_nchwc_dispatch<VecAvx512, kMr, kNb, 0>,
-                                  16, kMr, kNb, "conv_nchw16c_6x4_avx512"};
+  static const ConvNchwcUkernel k = make_conv_ukernel<VecAvx512, TilesAvx512, 16>("conv_nchw16c_6x4_avx512");
   return k;
 }
 

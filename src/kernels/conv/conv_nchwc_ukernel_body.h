@@ -35,11 +35,50 @@ __attribute__((noinline)) void sigmoid_in_place(float* out, int mr, int nb, ptrd
     }
 }
 
-// PIXEL_STEP: input pixel stride in blocks, 0 = read args.in_pixel_stride at run time.
-template <class V, int MR, int NB, int PIXEL_STEP>
+// One input-channel block's taps into the accumulators: per tap and input channel, NB weight
+// vectors times MR broadcast inputs. IC_FIXED > 0: that many channels (a compile-time count);
+// 0: `ic_count` of them (the partial last block).
+template <class V, int MR, int NB, int IC_FIXED>
+__attribute__((always_inline)) inline void accumulate_block(typename V::Reg (&acc)[MR][NB],
+                                                            const castnet::kernels::ConvNchwcArgs& a,
+                                                            const float* in_kh, const float* w_kh, ptrdiff_t px,
+                                                            int ic_count, const char*& pf) {
+  constexpr int B = V::kLanes;
+  const int ics = IC_FIXED > 0 ? IC_FIXED : ic_count;
+  const size_t pf_per_tap = a.prefetch_lines_per_tap;
+  for (size_t kh = 0; kh < a.kh_count; ++kh) {
+    const float* in_kw = in_kh;
+    const float* w_kw = w_kh;
+    for (size_t kw = 0; kw < a.kw_count; ++kw) {
+      for (size_t p = 0; p < pf_per_tap; ++p, pf += 64) __builtin_prefetch(pf, 0, 2);
+      const float* wp = w_kw;
+      for (int ic = 0; ic < ics; ++ic) {
+        typename V::Reg wv[NB];
+#pragma GCC unroll 16
+        for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + j * B);
+#pragma GCC unroll 16
+        for (int m = 0; m < MR; ++m) {
+          typename V::Reg x = V::set1(in_kw[m * px + ic]);
+#pragma GCC unroll 16
+          for (int j = 0; j < NB; ++j) acc[m][j] = V::fma(x, wv[j], acc[m][j]);
+        }
+        wp += a.w_ic_stride;
+      }
+      in_kw += a.in_kw_stride;
+      w_kw += a.w_kw_stride;
+    }
+    in_kh += a.in_kh_stride;
+    w_kh += a.w_kh_stride;
+  }
+}
+
+// PIXEL_STEP: input pixel stride in units of IC floats (1 or 2), 0 = read args.in_pixel_stride at
+// run time. IC: input channels per tap held in the input's lanes: V::kLanes for NCHWc input, 1
+// for plain input (the stem instances).
+template <class V, int MR, int NB, int PIXEL_STEP, int IC>
 void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
   constexpr int B = V::kLanes;
-  const ptrdiff_t px = PIXEL_STEP ? PIXEL_STEP * B : a.in_pixel_stride;
+  const ptrdiff_t px = PIXEL_STEP ? PIXEL_STEP * IC : a.in_pixel_stride;
   typename V::Reg acc[MR][NB];
   if (a.accumulate) {
 #pragma GCC unroll 16
@@ -57,40 +96,18 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
   // the pace of the arithmetic instead of flooding the miss queues at once. (Prefetching the
   // next channel block of input as well measured no better than the hardware prefetchers.)
   const char* pf = reinterpret_cast<const char*>(a.prefetch);
-  const size_t pf_per_tap = a.prefetch_lines_per_tap;
 
   const float* in_icb = a.in;
   const float* w_icb = a.w;
-  for (size_t icb = 0; icb < a.icb_count; ++icb) {
-    const float* in_kh = in_icb;
-    const float* w_kh = w_icb;
-    for (size_t kh = 0; kh < a.kh_count; ++kh) {
-      const float* in_kw = in_kh;
-      const float* w_kw = w_kh;
-      for (size_t kw = 0; kw < a.kw_count; ++kw) {
-        for (size_t p = 0; p < pf_per_tap; ++p, pf += 64) __builtin_prefetch(pf, 0, 2);
-        const float* wp = w_kw;
-        for (int ic = 0; ic < B; ++ic) {
-          typename V::Reg wv[NB];
-#pragma GCC unroll 16
-          for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + j * B);
-#pragma GCC unroll 16
-          for (int m = 0; m < MR; ++m) {
-            typename V::Reg x = V::set1(in_kw[m * px + ic]);
-#pragma GCC unroll 16
-            for (int j = 0; j < NB; ++j) acc[m][j] = V::fma(x, wv[j], acc[m][j]);
-          }
-          wp += a.w_ic_stride;
-        }
-        in_kw += a.in_kw_stride;
-        w_kw += a.w_kw_stride;
-      }
-      in_kh += a.in_kh_stride;
-      w_kh += a.w_kh_stride;
-    }
+  // A partial last block (channels not a multiple of B) runs only its real channels.
+  const size_t full_blocks = IC > 1 && a.last_icb_channels && a.icb_count ? a.icb_count - 1 : a.icb_count;
+  for (size_t icb = 0; icb < full_blocks; ++icb) {
+    accumulate_block<V, MR, NB, IC>(acc, a, in_icb, w_icb, px, IC, pf);
     in_icb += a.in_icb_stride;
     w_icb += a.w_icb_stride;
   }
+  if (full_blocks < a.icb_count)
+    accumulate_block<V, MR, NB, 0>(acc, a, in_icb, w_icb, px, static_cast<int>(a.last_icb_channels), pf);
 
   if (!a.last) {  // a partial sum over some input channels: stored raw
 #pragma GCC unroll 16
@@ -131,23 +148,42 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
   }
 }
 
-// Dispatch over the run-time tile size to the compile-time instances.
-template <class V, int MR_MAX, int NB_MAX, int PIXEL_STEP>
+// Dispatch over the run-time tile size to the compile-time instances. TILES gives the ISA's
+// tile shapes: TILES::kNbMax, and TILES::mr_limit(nb), the pixels a tile of nb blocks may hold
+// (its accumulators and weight vectors within the register file).
+template <class V, class TILES, int PIXEL_STEP, int IC>
 struct ConvTileTable {
+  static constexpr int kMrCap = TILES::mr_limit(1);
   using Fn = void (*)(const castnet::kernels::ConvNchwcArgs&);
-  Fn fns[MR_MAX][NB_MAX];
+  Fn fns[kMrCap][TILES::kNbMax];
 
   template <int M, int N>
   constexpr void fill() {
-    fns[M - 1][N - 1] = &conv_nchwc_tile<V, M, N, PIXEL_STEP>;
-    if constexpr (N < NB_MAX) fill<M, N + 1>();
-    else if constexpr (M < MR_MAX) fill<M + 1, 1>();
+    if constexpr (M <= TILES::mr_limit(N)) fns[M - 1][N - 1] = &conv_nchwc_tile<V, M, N, PIXEL_STEP, IC>;
+    if constexpr (N < TILES::kNbMax) fill<M, N + 1>();
+    else if constexpr (M < kMrCap) fill<M + 1, 1>();
   }
   constexpr ConvTileTable() : fns{} { fill<1, 1>(); }
 };
 
-template <class V, int MR_MAX, int NB_MAX, int PIXEL_STEP>
+template <class V, class TILES, int PIXEL_STEP, int IC>
 void conv_nchwc_dispatch(size_t mr, size_t nb, const castnet::kernels::ConvNchwcArgs& a) {
-  static constexpr ConvTileTable<V, MR_MAX, NB_MAX, PIXEL_STEP> table;
+  static constexpr ConvTileTable<V, TILES, PIXEL_STEP, IC> table;
   table.fns[mr - 1][nb - 1](a);
+}
+
+// The ConvNchwcUkernel of an ISA's tile shapes: IC = V::kLanes reads NCHWc input, IC = 1 plain.
+template <class V, class TILES, int IC>
+castnet::kernels::ConvNchwcUkernel make_conv_ukernel(const char* name) {
+  castnet::kernels::ConvNchwcUkernel k;
+  k.stride1 = &conv_nchwc_dispatch<V, TILES, 1, IC>;
+  k.stride2 = &conv_nchwc_dispatch<V, TILES, 2, IC>;
+  k.any = &conv_nchwc_dispatch<V, TILES, 0, IC>;
+  k.block = V::kLanes;
+  k.nb_max = TILES::kNbMax;
+  k.mr_max = TILES::mr_limit(TILES::kNbMax);
+  k.name = name;
+  k.in_lanes = IC;
+  for (int nb = 1; nb <= TILES::kNbMax; ++nb) k.mr_by_nb[nb - 1] = TILES::mr_limit(nb);
+  return k;
 }

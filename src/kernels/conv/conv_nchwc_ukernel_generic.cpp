@@ -11,15 +11,12 @@ namespace {
 
 #include "kernels/conv/conv_nchwc_ukernel_body.h"
 
-constexpr int kMr = 4, kNb = 2;
+#include "kernels/conv/conv_nchwc_tiles_generic.h"
 
 }  // namespace
 
 const ConvNchwcUkernel& conv_nchwc_ukernel_generic() {
-  static const ConvNchwcUkernel k{&conv_nchwc_dispatch<VecGeneric, kMr, kNb, 1>,
-                                  &conv_nchwc_dispatch<VecGeneric, kMr, kNb, 2>,
-                                  &conv_nchwc_dispatch<VecGeneric, kMr, kNb, 0>,
-                                  8, kMr, kNb, "conv_nchw8c_4x2_generic"};
+  static const ConvNchwcUkernel k = make_conv_ukernel<VecGeneric, TilesGeneric, 8>("conv_nchw8c_4x2_generic");
   return k;
 }
 

@@ -1,7 +1,7 @@
-// Depthwise convolution (group = channels, one filter per channel) on NCHWc: each microkernel
-// call produces a run of output pixels for one block of B channels, the channels in the vector
-// lanes. Any kernel size, stride, dilation and padding; borders as in the direct conv (interior
-// tiles at full width, border pixels one at a time with their valid taps).
+// Depthwise convolution (group = channels, one filter per channel) on NCHWc, the B channels of a
+// block in the vector lanes: each thread's share of output rows goes to DwconvRow::run_rows one
+// plane at a time (3×3 / 5×5 at stride 1 / 2 in row tiles with in-kernel borders; any other kernel
+// size, stride, dilation and padding through the pixel kernels).
 #include "ops/conv/conv_depthwise_nchwc.h"
 
 #include "core/aligned.h"
@@ -10,6 +10,7 @@
 #include "ops/conv/dwconv_rows.h"
 #include "ops/conv/nchwc_conv_kernel.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace castnet::ops {
@@ -31,16 +32,27 @@ class ConvDepthwiseNchwc final : public NchwcConvKernel {
     bias_ = padded_bias(node);
   }
 
-  std::string algorithm() const override { return std::string("conv_depthwise_") + uk_.name; }
+  std::string algorithm() const override {
+    const bool rows = uk_.rows_for(d_.kh(), d_.kw(), d_.stride[0], d_.stride[1], d_.dilation[0], d_.dilation[1]);
+    return std::string("conv_depthwise_") + (rows ? uk_.rows_name : uk_.name);
+  }
+
+  // Both row kernels read each residual element only in the store of the same output element.
+  bool residual_read_at_store() const override { return true; }
 
   void compute(const float* in, float* out, const float* residual, void*, ThreadPool& pool) const override {
     DwconvRow rows{&uk_, &d_, weights_.as<float>(), bias_.data(), post_ops(nullptr)};
     const int64_t OH = d_.oh(), plane_in = d_.ih() * d_.iw() * B_, plane_out = OH * d_.ow() * B_;
+    // Work items are single output rows of every (image, block) plane, so that 2 threads split
+    // even one small plane evenly; each thread's contiguous range is cut at plane boundaries and
+    // every piece goes to the rows kernel in one call.
     pool.parallel_for(d_.batch * ocb_ * OH, [&](int64_t begin, int64_t end, int) {
-      for (int64_t r = begin; r < end; ++r) {
-        int64_t plane = r / OH, oh = r % OH;
-        int64_t offset = plane * plane_out + oh * d_.ow() * B_;
-        rows.run(in + plane * plane_in, out + offset, residual ? residual + offset : nullptr, plane % ocb_, oh);
+      while (begin < end) {
+        const int64_t plane = begin / OH, oh0 = begin % OH, oh1 = std::min(OH, oh0 + (end - begin));
+        const int64_t offset = plane * plane_out + oh0 * d_.ow() * B_;
+        rows.run_rows(in + plane * plane_in, out + offset, residual ? residual + offset : nullptr, plane % ocb_, oh0,
+                      oh1);
+        begin += oh1 - oh0;
       }
     });
   }

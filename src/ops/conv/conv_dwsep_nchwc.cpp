@@ -58,10 +58,18 @@ class ConvDwsepNchwc final : public OpKernel {
     // Enough bands that every thread has one even for a single small image.
     const int64_t per_thread = div_ceil(d_.oh(), std::max<int64_t>(1, threads_ / std::max<int64_t>(1, d_.batch)));
     band_rows_ = std::clamp<int64_t>(std::min(kBandPixels / d_.ow(), per_thread), 1, d_.oh());
+    // The depthwise rows kernel computes rows in pairs that share their input rows: an even band
+    // leaves no single row, where that does not unbalance the threads.
+    if (band_rows_ % 2 == 1 && band_rows_ + 1 <= std::min(per_thread, d_.oh())) ++band_rows_;
   }
 
-  std::string algorithm() const override { return std::string("dwsep_fused_") + dw_uk_.name + "+" + pw_uk_.name; }
+  std::string algorithm() const override {
+    const bool rows = dw_uk_.rows_for(d_.kh(), d_.kw(), d_.stride[0], d_.stride[1], d_.dilation[0], d_.dilation[1]);
+    return std::string("dwsep_fused_") + (rows ? dw_uk_.rows_name : dw_uk_.name) + "+" + pw_uk_.name;
+  }
   Layout output_layout(size_t) const override { return Layout::nchwc(static_cast<int>(B_)); }
+  // The pointwise stage reads each residual element in the store of the same output element.
+  bool may_overwrite_input(size_t output, size_t input) const override { return output == 0 && input == 5 && has_residual_; }
   size_t workspace_bytes() const override { return static_cast<size_t>(threads_) * band_floats() * sizeof(float); }
 
   void run(const KernelArgs& args) const override {
@@ -88,8 +96,7 @@ class ConvDwsepNchwc final : public OpKernel {
     DwconvRow rows{&dw_uk_, &d_, dw_w_.as<float>(), dw_b_.data(), dw_act_};
     const int64_t in_plane = d_.ih() * d_.iw() * B;
     for (int64_t cb = 0; cb < cb_; ++cb)
-      for (int64_t oh = oh0; oh < oh1; ++oh)
-        rows.run(in + (n * cb_ + cb) * in_plane, band + (cb * pixels + (oh - oh0) * OW) * B, nullptr, cb, oh);
+      rows.run_rows(in + (n * cb_ + cb) * in_plane, band + cb * pixels * B, nullptr, cb, oh0, oh1);
     // Pointwise: a GEMM over the band's pixels, channels from the band buffer.
     PointwiseTiles pw{&pw_uk_, &pw_w_, pw_b_.data(), pw_act_, mb_};
     const int64_t out_offset = (n * mb_ * OH + oh0) * OW * B;

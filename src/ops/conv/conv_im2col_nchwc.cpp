@@ -85,17 +85,21 @@ class ConvIm2colNchwc final : public NchwcConvKernel {
   std::vector<float> bias_;
 };
 
-bool applicable(const NodeDesc& node) {
+// Any 2-d group-1 f32 convolution with constant weights (and bias).
+bool supports(const NodeDesc& node) {
   if ((node.op_type() != "Conv" && node.op_type() != "FusedConv") || node.ctx->isa == Isa::reference) return false;
   if (!node.has_input(1) || !node.constant_input(1) || (node.has_input(2) && !node.constant_input(2))) return false;
   const ir::Value& x = node.input(0);
   const ir::Value& w = node.input(1);
-  if (x.dtype != DType::f32 || x.shape.size() != 4 || w.shape.size() != 4 || node.attrs().get_int("group", 1) != 1)
-    return false;
-  // Cost rule: gather patches when the direct kernel would leave most lanes of each input block
-  // idle (fewer than a quarter of a block of input channels) and the window has several taps.
+  return x.dtype == DType::f32 && x.shape.size() == 4 && w.shape.size() == 4 && node.attrs().get_int("group", 1) == 1;
+}
+
+// Cost rule: gather patches when the direct kernel would leave most lanes of each input block
+// idle (fewer than a quarter of a block of input channels) and the window has several taps.
+bool applicable(const NodeDesc& node) {
+  if (!supports(node)) return false;
   const int block = kernels::conv_nchwc_config(node.ctx->isa).block;
-  return x.shape[1] * 4 <= block && w.shape[2] * w.shape[3] > 1;
+  return node.input(0).shape[1] * 4 <= block && node.input(1).shape[2] * node.input(1).shape[3] > 1;
 }
 
 std::unique_ptr<OpKernel> create(const NodeDesc& node) { return std::make_unique<ConvIm2colNchwc>(node); }
@@ -103,8 +107,8 @@ std::unique_ptr<OpKernel> create(const NodeDesc& node) { return std::make_unique
 }  // namespace
 
 void add_conv_im2col_nchwc(std::vector<OpImplementation>& out) {
-  out.push_back({"Conv", "conv_im2col_nchwc", false, &applicable, &create});
-  out.push_back({"FusedConv", "conv_im2col_nchwc", false, &applicable, &create});
+  out.push_back({"Conv", "conv_im2col_nchwc", false, &applicable, &create, &supports});
+  out.push_back({"FusedConv", "conv_im2col_nchwc", false, &applicable, &create, &supports});
 }
 
 }  // namespace castnet::ops

@@ -2,6 +2,8 @@
 // dilation and padding; group = 1). The weights are packed once at creation; each run walks
 // output rows in tiles of the microkernel's size. 1×1 stride-1 convolutions with no padding are
 // treated as a single row of H·W pixels: a plain GEMM that reads the activation tensor in place.
+// The same driver also reads PLAIN NCHW input one channel per step (create_conv_direct_plain_input,
+// the stems: 3 input channels would fill 3 of 16 lanes of an NCHWc block).
 //
 // Where the time goes, and what this driver does about it (ResNet-50 on one Zen 5 core):
 //   - Weights. A network's weights (100 MB for ResNet-50) do not fit any cache, so every layer
@@ -13,12 +15,19 @@
 //     loading its weights (4 vectors for as few as 4 FMAs). Rows are cut into near-equal tiles
 //     (14 = 5 + 5 + 4, not 6 + 6 + 2), and the padded border columns, which have fewer taps, are
 //     computed down the column (one tile spans several rows: same taps, constant strides)
-//     instead of one pixel at a time.
+//     instead of one pixel at a time. Output blocks are grouped evenly (9 = 3 + 3 + 3, not
+//     4 + 4 + 1) and tiles of fewer blocks hold more pixels (8 × 3, 12 × 2), so every tile keeps
+//     its 24 accumulators busy. A partial last input block (24 channels = 16 + 8) runs only its
+//     real channels.
 //   - Reuse. Small weights (all of a layer's in L2) run every output-channel group on a band
 //     before the next band, so the band's input is read once; large ones keep a group's weight
 //     chunk in L2 over the whole plane (one band where parallelism allows), so it is streamed
 //     once. Input-channel chunks and bands are split into near-equal parts (no 1-row band or
 //     1-block chunk that re-streams everything for a sliver of work).
+//   - Threads. The work items (image × group × band) are split statically, contiguous ranges per
+//     thread. On small planes (7×7, 14×14) few items remain, so the group count and band count
+//     are chosen together to give every thread the same number of block-pixels (960→160 at 7×7,
+//     2 threads: 5 groups × 2 bands, not 3 groups of 4 + 3 + 3 blocks split 2 : 1).
 #include "ops/conv/conv_nchwc_direct.h"
 
 #include <castnet/error.h>
@@ -85,13 +94,16 @@ struct PrefetchCursor {
 
 class ConvNchwcDirect final : public NchwcConvKernel {
  public:
-  explicit ConvNchwcDirect(const NodeDesc& node)
+  // plain_input: read the input one channel per step, as plain NCHW (or, arriving blocked, as an
+  // NCHWc tensor of at most one block), with the plain-input microkernels.
+  explicit ConvNchwcDirect(const NodeDesc& node, bool plain_input = false)
       : NchwcConvKernel(node, kernels::conv_nchwc_config(node.ctx->isa).block),
-        uk_(kernels::conv_nchwc_config(node.ctx->isa)) {
-    groups_ = div_ceil(ocb_, uk_.nb_max);
-    packed_ = pack_weights_nchwc(node.constant_input(1)->data_as<float>(), d_.out_channels, d_.in_channels,
-                                 d_.kh() * d_.kw(), B_, uk_.nb_max);
-    bias_ = padded_bias(node);
+        uk_(plain_input ? kernels::conv_stem_config(node.ctx->isa) : kernels::conv_nchwc_config(node.ctx->isa)),
+        plain_(plain_input) {
+    if (plain_ && input_is_blocked() && d_.in_channels > B_)
+      throw Error("plain-input convolution: a blocked input must have at most one block of channels");
+    in_steps_ = plain_ ? d_.in_channels : icb_;
+    in_lanes_ = plain_ ? 1 : B_;
     // 1×1 with no padding: the plane is one long row. With a stride, the pixels it reads are
     // first gathered into a dense plane (a quarter of the input at stride 2, a few percent of
     // the layer's time) so that the tiles run along the whole plane instead of short rows
@@ -101,19 +113,28 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     // Gathered only where rows make poor tiles (their mean tile under MR - 1 pixels: OW = 7, 14
     // for MR = 6); at OW = 28 the rows tile well and the copy would cost more than it saves.
     const int64_t row_tiles = div_ceil(d_.ow(), uk_.mr_max);
-    subsample_ = one_by_one && (d_.stride[0] != 1 || d_.stride[1] != 1) &&
+    subsample_ = !plain_ && one_by_one && (d_.stride[0] != 1 || d_.stride[1] != 1) &&
                  d_.ow() < (uk_.mr_max - 1) * row_tiles;
-    flat_ = one_by_one && ((d_.stride[0] == 1 && d_.stride[1] == 1) || subsample_);
+    flat_ = !plain_ && one_by_one && ((d_.stride[0] == 1 && d_.stride[1] == 1) || subsample_);
     threads_ = node.ctx->pool ? node.ctx->pool->size() : 1;
-    small_weights_ = static_cast<int64_t>(packed_.data.size()) <= kSmallWeightBytes;
+    small_weights_ = in_steps_ * weight_bytes_per_step(ocb_) <= kSmallWeightBytes;
     // Groups innermost only pays when the input would not stay in L2 between groups; otherwise
     // each group's output (and residual) planes are walked as long unbroken streams.
     const int64_t input_bytes = icb_ * (flat_ ? d_.out_spatial() : d_.in_spatial()) * B_ * static_cast<int64_t>(sizeof(float));
     groups_inner_ = small_weights_ && input_bytes > kInputL2Bytes;
-    chunks_ = EvenSplit::of(icb_, std::max<int64_t>(1, kWeightChunkBytes / weight_bytes_per_icb(uk_.nb_max)));
+    choose_partition();
+    packed_ = pack_weights_nchwc_groups(node.constant_input(1)->data_as<float>(), d_.out_channels, d_.in_channels,
+                                        d_.kh() * d_.kw(), in_lanes_, B_, group_blocks_);
+    bias_ = padded_bias(node);
+    // Chunk size from the widest possible group, whatever the partition, so that the sums (and so
+    // the results) do not depend on the thread count.
+    chunks_ = EvenSplit::of(in_steps_, std::max<int64_t>(1, kWeightChunkBytes / weight_bytes_per_step(uk_.nb_max)));
+    // The real channels of a partial last input block (24 = 16 + 8).
+    if (!plain_ && d_.in_channels % B_ != 0) last_icb_channels_ = d_.in_channels % B_;
   }
 
-  std::string algorithm() const override { return std::string("conv_direct_") + uk_.name; }
+  std::string algorithm() const override { return plain_ ? std::string(uk_.name) : std::string("conv_direct_") + uk_.name; }
+  bool wants_blocked_input() const override { return !plain_; }
 
  private:
   // The output plane as rows of pixels (a flat 1×1 plane is one row of H·W).
@@ -125,17 +146,96 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     int64_t n, g, oh0, oh1, ow0, ow1;
   };
 
-  int64_t group_blocks(int64_t g) const { return std::min<int64_t>(uk_.nb_max, ocb_ - g * uk_.nb_max); }
+  Plane plane() const {
+    return flat_ ? Plane{1, d_.out_spatial(), 1, d_.out_spatial()} : Plane{d_.ih(), d_.iw(), d_.oh(), d_.ow()};
+  }
+  int64_t groups() const { return static_cast<int64_t>(group_blocks_.size()); }
+  int64_t group_blocks(int64_t g) const { return group_blocks_[static_cast<size_t>(g)]; }
 
-  // Packed weight bytes of one input-channel block for a group of nb output blocks.
-  int64_t weight_bytes_per_icb(int64_t nb) const {
-    return d_.kh() * d_.kw() * B_ * std::min<int64_t>(nb, ocb_) * B_ * static_cast<int64_t>(sizeof(float));
+  // Packed weight bytes of one input step (an input-channel block, or one channel of plain input)
+  // for a group of nb output blocks.
+  int64_t weight_bytes_per_step(int64_t nb) const {
+    return d_.kh() * d_.kw() * in_lanes_ * std::min<int64_t>(nb, ocb_) * B_ * static_cast<int64_t>(sizeof(float));
   }
 
-  // Packed weights of group g from input-channel block `icb` on.
-  const float* group_weights(int64_t g, int64_t icb) const {
+  // Packed weights of group g from input step `step` on.
+  const float* group_weights(int64_t g, int64_t step) const {
     return packed_.data.as<float>() + packed_.group_offset[static_cast<size_t>(g)] +
-           icb * weight_bytes_per_icb(group_blocks(g)) / static_cast<int64_t>(sizeof(float));
+           step * weight_bytes_per_step(group_blocks(g)) / static_cast<int64_t>(sizeof(float));
+  }
+
+  // Item -> unit, items ordered [n][band][g] (groups innermost) or [n][g][band].
+  Unit unit_of(int64_t item, const Plane& pl) const {
+    const int64_t G = groups();
+    Unit u{};
+    int64_t band;
+    if (groups_inner_) {  // groups innermost: the band's input is reused from cache
+      u.g = item % G;
+      band = (item / G) % bands_.count;
+    } else {  // bands innermost: the group's weights are reused from cache
+      band = item % bands_.count;
+      u.g = (item / bands_.count) % G;
+    }
+    u.n = item / bands_.count / G;
+    const int64_t b0 = bands_.begin(band), b1 = bands_.begin(band + 1);
+    if (flat_) u.oh0 = 0, u.oh1 = 1, u.ow0 = b0, u.ow1 = b1;
+    else u.oh0 = b0, u.oh1 = b1, u.ow0 = 0, u.ow1 = pl.OW;
+    return u;
+  }
+
+  // The most block-pixels any thread computes with `groups` even groups and `bands` bands, items
+  // split into contiguous near-equal ranges as ThreadPool::parallel_for does.
+  int64_t max_thread_load(int64_t group_count, int64_t band_count) const {
+    const std::vector<int64_t> blocks = even_group_blocks(ocb_, group_count);
+    const int64_t rows = flat_ ? d_.out_spatial() : d_.oh();
+    const int64_t row_pixels = flat_ ? 1 : d_.ow();
+    const EvenSplit bands{rows, band_count};
+    const int64_t items = d_.batch * group_count * band_count;
+    const int64_t chunks = std::min<int64_t>(threads_, items);
+    int64_t worst = 0;
+    for (int64_t t = 0, item = 0; t < chunks; ++t) {
+      const int64_t size = items / chunks + (t < items % chunks ? 1 : 0);
+      int64_t load = 0;
+      for (int64_t i = 0; i < size; ++i, ++item) {
+        const int64_t g = groups_inner_ ? item % group_count : (item / band_count) % group_count;
+        const int64_t band = groups_inner_ ? (item / group_count) % band_count : item % band_count;
+        load += blocks[static_cast<size_t>(g)] * bands.size(band) * row_pixels;
+      }
+      worst = std::max(worst, load);
+    }
+    return worst;
+  }
+
+  // Output-block groups and bands. Bands: whole rows (or, flat, a run of the single row) of about
+  // the target pixel count, more of them if the threads would otherwise idle. Groups: as few as
+  // the widest tile allows, sizes even. With several threads, more groups or bands where that
+  // evens the threads' shares by at least 3 % (the first such, fewest groups then bands, wins).
+  void choose_partition() {
+    const Plane pl = plane();
+    // A plain-input stem reads a few rows of a thin input: long bands, so that its border columns
+    // run as tiles of many rows rather than one pixel per band.
+    const int64_t target = small_weights_ && !plain_ ? kSmallWeightBandPixels : kLargeWeightBandPixels;
+    const int64_t rows = flat_ ? pl.OW : pl.OH;  // what bands cut
+    const int64_t row_pixels = flat_ ? 1 : pl.OW;
+    const int64_t g0 = div_ceil(ocb_, uk_.nb_max);
+    EvenSplit bands = EvenSplit::of(rows, std::max<int64_t>(1, target / std::max<int64_t>(row_pixels, 1)));
+    const int64_t min_bands = div_ceil(threads_, d_.batch * g0);
+    if (bands.count < min_bands) bands = EvenSplit{rows, std::min(rows, min_bands)};
+    if (bands.count < 1) bands.count = 1;
+    int64_t best_g = g0, best_b = bands.count;
+    if (threads_ > 1) {
+      int64_t best_load = max_thread_load(best_g, best_b);
+      // Groups no narrower than half the widest tile (their tiles keep as many accumulators).
+      const int64_t g_max = std::max(g0, std::min(ocb_, div_ceil(ocb_, std::max<int64_t>(1, uk_.nb_max / 2))));
+      const int64_t b_max = std::min(rows, 2 * bands.count + threads_);
+      for (int64_t g = g0; g <= g_max; ++g)
+        for (int64_t b = bands.count; b <= b_max; ++b) {
+          const int64_t load = max_thread_load(g, b);
+          if (load * 100 < best_load * 97) best_g = g, best_b = b, best_load = load;
+        }
+    }
+    group_blocks_ = even_group_blocks(ocb_, best_g);
+    bands_ = EvenSplit{rows, best_b};
   }
 
   size_t scratch_bytes() const override {
@@ -161,60 +261,36 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     });
   }
 
+  // With several input-channel chunks the output holds partial sums before the residual is added.
+  bool residual_read_at_store() const override { return chunks_.count == 1; }
+
   void compute(const float* in, float* out, const float* residual, void* scratch, ThreadPool& pool) const override {
-    const Plane pl = flat_ ? Plane{1, d_.out_spatial(), 1, d_.out_spatial()} : Plane{d_.ih(), d_.iw(), d_.oh(), d_.ow()};
+    const Plane pl = plane();
     if (subsample_) {
       float* dense = static_cast<float*>(scratch);
       gather_strided_pixels(in, dense, pool);
       in = dense;
     }
-    // Bands: whole rows (or, flat, a run of the single row) of about the target pixel count,
-    // more of them if the threads would otherwise idle.
-    const int64_t target = small_weights_ ? kSmallWeightBandPixels : kLargeWeightBandPixels;
-    const int64_t rows = flat_ ? pl.OW : pl.OH;        // what bands cut
-    const int64_t row_pixels = flat_ ? 1 : pl.OW;
-    EvenSplit bands = EvenSplit::of(rows, std::max<int64_t>(1, target / std::max<int64_t>(row_pixels, 1)));
-    const int64_t min_bands = div_ceil(threads_, d_.batch * groups_);
-    if (bands.count < min_bands) bands = EvenSplit{rows, std::min(rows, min_bands)};
-    if (bands.count < 1) bands.count = 1;
-    const int64_t items = d_.batch * groups_ * bands.count;
-
-    auto unit_of = [&](int64_t item) {
-      Unit u{};
-      int64_t band;
-      if (groups_inner_) {  // groups innermost: the band's input is reused from cache
-        u.g = item % groups_;
-        band = (item / groups_) % bands.count;
-      } else {  // bands innermost: the group's weights are reused from cache
-        band = item % bands.count;
-        u.g = (item / bands.count) % groups_;
-      }
-      u.n = item / bands.count / groups_;
-      const int64_t b0 = bands.begin(band), b1 = bands.begin(band + 1);
-      if (flat_) u.oh0 = 0, u.oh1 = 1, u.ow0 = b0, u.ow1 = b1;
-      else u.oh0 = b0, u.oh1 = b1, u.ow0 = 0, u.ow1 = pl.OW;
-      return u;
-    };
-
+    const int64_t items = d_.batch * groups() * bands_.count;
     pool.parallel_for(items, [&](int64_t begin, int64_t end, int) {
       for (int64_t item = begin; item < end; ++item) {
-        const Unit u = unit_of(item);
+        const Unit u = unit_of(item, pl);
         if (u.oh0 == u.oh1 || u.ow0 == u.ow1) continue;
         for (int64_t c = 0; c < chunks_.count; ++c) {
           // What this thread reads next: the following chunk of this group, or the first of the
           // next item's group.
           PrefetchCursor pf;
-          int64_t next_g = u.g, next_icb = chunks_.begin(c + 1), next_count = 0;
+          int64_t next_g = u.g, next_step = chunks_.begin(c + 1), next_count = 0;
           if (c + 1 < chunks_.count) {
             next_count = chunks_.size(c + 1);
           } else if (item + 1 < end) {
-            next_g = unit_of(item + 1).g;
-            next_icb = 0;
+            next_g = unit_of(item + 1, pl).g;
+            next_step = 0;
             next_count = chunks_.size(0);
           }
           if (next_count > 0) {
-            pf.next = group_weights(next_g, next_icb);
-            pf.lines_left = static_cast<size_t>(next_count * weight_bytes_per_icb(group_blocks(next_g)) / kCacheLine);
+            pf.next = group_weights(next_g, next_step);
+            pf.lines_left = static_cast<size_t>(next_count * weight_bytes_per_step(group_blocks(next_g)) / kCacheLine);
           }
           run_unit(in, out, residual, pl, u, chunks_.begin(c), chunks_.size(c), pf);
         }
@@ -222,10 +298,10 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     });
   }
 
-  // One unit over input-channel blocks [icb0, icb0 + icb_count): interior tiles row by row, then
-  // the border columns down the band.
-  void run_unit(const float* in, float* out, const float* residual, const Plane& pl, const Unit& u, int64_t icb0,
-                int64_t icb_count, PrefetchCursor& pf) const {
+  // One unit over input steps [step0, step0 + step_count): interior tiles row by row, then the
+  // border columns down the band.
+  void run_unit(const float* in, float* out, const float* residual, const Plane& pl, const Unit& u, int64_t step0,
+                int64_t step_count, PrefetchCursor& pf) const {
     const int64_t KH = d_.kh(), KW = d_.kw();
     // A flat plane is a 1×1 convolution, stride 1 (after any gathering), no padding.
     const int64_t sh = flat_ ? 1 : d_.stride[0], sw = flat_ ? 1 : d_.stride[1];
@@ -233,33 +309,42 @@ class ConvNchwcDirect final : public NchwcConvKernel {
     const int64_t ph = flat_ ? 0 : d_.pad_begin[0], pw = flat_ ? 0 : d_.pad_begin[1];
     const int64_t nb = group_blocks(u.g);
     const int64_t B = B_;
+    // Floats between horizontally adjacent input pixels, and between input steps: NCHWc, plain
+    // NCHW (one channel per step), or a blocked input of one block read a channel per step.
+    const bool plain_layout = plain_ && !input_is_blocked();
+    const int64_t E = plain_layout ? 1 : B;
+    const int64_t step_stride = plain_ ? (plain_layout ? pl.IH * pl.IW : 1) : pl.IH * pl.IW * B;
+    const int64_t image_stride = plain_layout ? d_.in_channels * pl.IH * pl.IW : icb_ * pl.IH * pl.IW * B;
 
     kernels::ConvNchwcArgs a;
-    a.in_pixel_stride = sw * B;
-    a.in_kw_stride = dw * B;
-    a.in_kh_stride = dh * pl.IW * B;
-    a.in_icb_stride = pl.IH * pl.IW * B;
-    a.icb_count = static_cast<size_t>(icb_count);
-    a.accumulate = icb0 > 0;
-    a.last = icb0 + icb_count == icb_;
+    a.in_pixel_stride = sw * E;
+    a.in_kw_stride = dw * E;
+    a.in_kh_stride = dh * pl.IW * E;
+    a.in_icb_stride = step_stride;
+    a.icb_count = static_cast<size_t>(step_count);
+    a.accumulate = step0 > 0;
+    a.last = step0 + step_count == in_steps_;
+    if (a.last) a.last_icb_channels = static_cast<size_t>(last_icb_channels_);
     a.w_ic_stride = nb * B;
-    a.w_kw_stride = B * nb * B;
+    a.w_kw_stride = in_lanes_ * nb * B;
     a.w_kh_stride = KW * a.w_kw_stride;
     a.w_icb_stride = KH * a.w_kh_stride;
     a.out_pixel_stride = B;
     a.out_ocb_stride = pl.OH * pl.OW * B;
-    a.post = post_ops(bias_.data() + u.g * uk_.nb_max * B);
+    const int64_t first_block = packed_.group_first[static_cast<size_t>(u.g)];
+    a.post = post_ops(bias_.data() + first_block * B);
 
-    const float* in_n = in + (u.n * icb_ + icb0) * pl.IH * pl.IW * B;
-    const float* w_chunk = group_weights(u.g, icb0);
-    const int64_t out_offset = (u.n * ocb_ + u.g * uk_.nb_max) * pl.OH * pl.OW * B;
+    const float* in_n = in + u.n * image_stride + step0 * step_stride;
+    const float* w_chunk = group_weights(u.g, step0);
+    const int64_t out_offset = (u.n * ocb_ + first_block) * pl.OH * pl.OW * B;
     float* out_g = out + out_offset;
     const float* res_g = residual ? residual + out_offset : nullptr;
+    const int64_t mr_cap = uk_.mr_limit(nb);
 
     // Output columns whose taps all fall inside the input, cut into near-equal tiles.
     int64_t ow_lo, ow_hi;
     interior_outputs(pl.IW, KW, sw, dw, pw, u.ow0, u.ow1, ow_lo, ow_hi);
-    const TileRun tiles = TileRun::of(ow_hi - ow_lo, uk_.mr_max);
+    const TileRun tiles = TileRun::of(ow_hi - ow_lo, mr_cap);
     const bool has_interior = ow_hi > ow_lo;
     if (has_interior) {
       const size_t calls = static_cast<size_t>((u.oh1 - u.oh0) * tiles.count);
@@ -279,7 +364,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
       pf.start_row(taps);
       for (int64_t t = 0, ow = ow_lo; t < tiles.count; ++t) {
         const int64_t mr = tiles.size(t);
-        r.in = in_n + ((ih0 + kh_lo * dh) * pl.IW + ow * sw - pw) * B;
+        r.in = in_n + ((ih0 + kh_lo * dh) * pl.IW + ow * sw - pw) * E;
         r.out = out_g + (oh * pl.OW + ow) * B;
         if (res_g) r.post.residual = res_g + (oh * pl.OW + ow) * B;
         pf.take(r, taps);
@@ -298,7 +383,7 @@ class ConvNchwcDirect final : public NchwcConvKernel {
       kernels::ConvNchwcArgs c = a;
       c.prefetch = nullptr;
       c.prefetch_lines_per_tap = 0;
-      c.in_pixel_stride = sh * pl.IW * B;
+      c.in_pixel_stride = sh * pl.IW * E;
       c.out_pixel_stride = pl.OW * B;
       c.kw_count = static_cast<size_t>(kw_hi - kw_lo);
       for (int64_t oh = u.oh0; oh < u.oh1;) {
@@ -312,9 +397,9 @@ class ConvNchwcDirect final : public NchwcConvKernel {
         }
         c.kh_count = static_cast<size_t>(kh_hi - kh_lo);
         c.w = w_chunk + kh_lo * a.w_kh_stride + kw_lo * a.w_kw_stride;
-        const TileRun col_tiles = TileRun::of(run_end - oh, uk_.mr_max);
+        const TileRun col_tiles = TileRun::of(run_end - oh, mr_cap);
         for (int64_t t = 0, row = oh; t < col_tiles.count; ++t) {
-          c.in = in_n + ((row * sh - ph + kh_lo * dh) * pl.IW + iw0 + kw_lo * dw) * B;
+          c.in = in_n + ((row * sh - ph + kh_lo * dh) * pl.IW + iw0 + kw_lo * dw) * E;
           c.out = out_g + (row * pl.OW + ow) * B;
           if (res_g) c.post.residual = res_g + (row * pl.OW + ow) * B;
           uk_.any(static_cast<size_t>(col_tiles.size(t)), static_cast<size_t>(nb), c);
@@ -328,16 +413,29 @@ class ConvNchwcDirect final : public NchwcConvKernel {
   }
 
   const kernels::ConvNchwcUkernel& uk_;
+  bool plain_ = false;      // input read one channel per step (the stems)
   bool flat_ = false;       // computed as one row of pixels
   bool subsample_ = false;  // flat after gathering the pixels a strided 1×1 reads
   bool small_weights_ = true;  // all weights fit in L2
   bool groups_inner_ = false;  // items ordered band-major
   int threads_ = 1;
-  int64_t groups_ = 0;
+  int64_t in_steps_ = 0;   // input steps: channel blocks, or channels of a plain input
+  int64_t in_lanes_ = 0;   // input channels per step (B or 1)
+  int64_t last_icb_channels_ = 0;  // real channels of a partial last input block (0: full)
+  std::vector<int64_t> group_blocks_;  // output blocks per group
+  EvenSplit bands_;
   EvenSplit chunks_;
   PackedConvWeights packed_;
   std::vector<float> bias_;
 };
+
+}  // namespace
+
+std::unique_ptr<OpKernel> create_conv_direct_plain_input(const NodeDesc& node) {
+  return std::make_unique<ConvNchwcDirect>(node, true);
+}
+
+namespace {
 
 bool applicable(const NodeDesc& node) {
   if ((node.op_type() != "Conv" && node.op_type() != "FusedConv") || node.ctx->isa == Isa::reference) return false;

@@ -12,8 +12,11 @@
 // multiplications (F(2×2): 2.25×), paid for by the transforms and by filters 4× (1.8×) larger,
 // which every band streams once. Whether that pays is the cost rule at the end of this file.
 //
-// With fewer bands than threads (small images at batch 1), work items also split the output
-// channels; the items of one band that land on one thread share its input transform.
+// Bands are whole rows of the microkernel's mr tiles, as many as the cache budget asks for
+// rounded up to a multiple of the thread count, so that the pool's contiguous chunks are equal.
+// With fewer bands than threads (small images at batch 1) the tiles are cut finer where that
+// comes out even; otherwise work items split the output channels, and the items of one band
+// that land on one thread share its input transform (WorkSplit).
 #include "ops/conv/conv_winograd_nchwc.h"
 
 #include <castnet/error.h>
@@ -28,6 +31,7 @@
 #include "ops/conv/nchwc_weight_packing.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -40,11 +44,10 @@ constexpr double kL2BandBytes = 768 * 1024;
 // Upper bound on V + M per band (and thread) once a band spills to L3 anyway.
 constexpr double kMaxBandBytes = 8 << 20;
 
-// How the tiles of one run are cut into bands and work items.
+// How the tiles of one run are cut into bands for one thread (split_work shares them out).
 struct BandPlan {
   int64_t band = 0;       // tiles per band (the last may have fewer)
   int64_t bands = 0;
-  int64_t oc_splits = 1;  // work items per band, each a slice of the output-channel groups
   int64_t padded_tiles = 0;  // Σ over bands of the tiles rounded up to whole microkernel rows
 };
 
@@ -52,8 +55,8 @@ struct BandPlan {
 // (positions·IC·OC floats), and a band whose V + M outgrow L2 also writes and re-reads them
 // through L3. Two candidates: the largest band that stays in L2 (small channel counts: filters
 // cheap, V/M per tile not) and the largest under kMaxBandBytes (large channel counts: filter
-// traffic dominates). Bands are evened out so the last is not a sliver; with fewer bands than
-// threads the output channels are split, then the bands shrunk, until every thread has work.
+// traffic dominates). Bands are evened out so the last is not a sliver. `groups` and `threads`
+// are not used: the split across threads is split_work's.
 BandPlan plan_bands(int64_t total_tiles, int64_t positions, int64_t icb, int64_t ocb, int64_t block, int64_t mr,
                     int64_t groups, int64_t threads) {
   const int64_t total = total_tiles;
@@ -69,17 +72,67 @@ BandPlan plan_bands(int64_t total_tiles, int64_t positions, int64_t icb, int64_t
   };
   const int64_t in_l2 = fit(kL2BandBytes), largest = fit(kMaxBandBytes);
   BandPlan p;
-  int64_t band = traffic(largest) < traffic(in_l2) ? largest : in_l2;
-  if (threads > 1 && div_ceil(total, band) < threads) {
-    p.oc_splits = std::min(groups, div_ceil(threads, div_ceil(total, band)));
-    const int64_t want_bands = div_ceil(threads, p.oc_splits);
-    if (div_ceil(total, band) < want_bands) band = std::max<int64_t>(1, div_ceil(total, want_bands));
-  }
+  const int64_t band = traffic(largest) < traffic(in_l2) ? largest : in_l2;
   p.band = std::min(band, div_ceil(div_ceil(total, div_ceil(total, band)), mr) * mr);
   p.bands = div_ceil(total, p.band);
   const int64_t last = total - (p.bands - 1) * p.band;
   p.padded_tiles = (p.bands - 1) * div_ceil(p.band, mr) * mr + div_ceil(last, mr) * mr;
   return p;
+}
+
+// How one run's tiles are shared among the pool's threads. Tiles are counted in rows of mr (the
+// microkernel's pixel tile; only the very last row may be partial) and cut into bands of whole
+// rows, evened out: band b holds rows [b·rows/bands, (b+1)·rows/bands). The pool hands each
+// thread a contiguous run of work items (band × output-channel slice), so the band count is made
+// a multiple of the thread count: 5 bands on 2 threads would leave one thread 3/5 of the work.
+struct WorkSplit {
+  int64_t rows = 0;
+  int64_t bands = 0;
+  int64_t band_tiles = 0;  // tiles in the largest band: the stride of V and M
+  int64_t oc_splits = 1;   // work items per band, each a slice of the output-channel groups
+};
+
+// Tiles [t0, t1) of band b of `bands` evened-out bands of `rows` rows of mr tiles.
+void band_range(int64_t b, int64_t bands, int64_t rows, int64_t mr, int64_t total, int64_t& t0, int64_t& t1) {
+  t0 = b * rows / bands * mr;
+  t1 = std::min(total, (b + 1) * rows / bands * mr);
+}
+
+// Most tiles in any of those bands.
+int64_t largest_band_tiles(int64_t total, int64_t mr, int64_t rows, int64_t bands) {
+  int64_t most = 0;
+  for (int64_t b = 0; b < bands; ++b) {
+    int64_t t0, t1;
+    band_range(b, bands, rows, mr, total, t0, t1);
+    most = std::max(most, t1 - t0);
+  }
+  return most;
+}
+
+// With fewer bands than threads (small images at batch 1) there are two ways to give every
+// thread work: cut the tiles finer (each thread then transforms only its own tiles but streams
+// every filter) or split the output channels (each thread streams its slice of the filters but
+// transforms the whole input). Cutting tiles is taken when it comes out even, within 10 % of a
+// perfect share, e.g. 49 tiles as 24 + 25; otherwise (16 tiles of 6-tile rows: 6 + 10) the output
+// channels are split.
+WorkSplit split_work(const BandPlan& plan, int64_t total, int64_t mr, int64_t groups, int64_t threads) {
+  WorkSplit s;
+  s.rows = div_ceil(total, mr);
+  s.bands = std::min(s.rows, plan.bands);
+  if (threads > 1 && s.bands >= threads) {
+    s.bands = std::min(s.rows, div_ceil(s.bands, threads) * threads);
+  } else if (threads > 1) {
+    const int64_t fine = std::min(s.rows, threads);
+    const bool even = fine == threads && largest_band_tiles(total, mr, s.rows, fine) * threads * 10 <= total * 11;
+    if (even || groups == 1) {
+      s.bands = fine;
+    } else {
+      s.oc_splits = std::min(groups, div_ceil(threads, s.bands));
+      s.bands = std::min(s.rows, std::max(s.bands, div_ceil(threads, s.oc_splits)));
+    }
+  }
+  s.band_tiles = largest_band_tiles(total, mr, s.rows, s.bands);
+  return s;
 }
 
 class ConvWinogradNchwc final : public NchwcConvKernel {
@@ -97,10 +150,16 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
     tiles_ = div_ceil(d_.oh(), m_) * tiles_w_;
     total_tiles_ = d_.batch * tiles_;
     groups_ = div_ceil(ocb_, uk_.nb_max);
-    const BandPlan plan = plan_bands(total_tiles_, positions_, icb_, ocb_, B_, uk_.mr_max, groups_, threads_);
-    band_ = plan.band;
-    bands_ = plan.bands;
-    oc_splits_ = plan.oc_splits;
+    const BandPlan plan = plan_bands(total_tiles_, positions_, icb_, ocb_, B_, uk_.mr_max, groups_, 1);
+    const WorkSplit split = split_work(plan, total_tiles_, uk_.mr_max, groups_, threads_);
+    rows_ = split.rows;
+    bands_ = split.bands;
+    band_ = split.band_tiles;
+    oc_splits_ = split.oc_splits;
+    if (node.ctx->verbose)
+      std::fprintf(stderr, "castnet: %s: %lld tiles in %lld bands x %lld output-channel slices, %lld threads\n",
+                   node.name().c_str(), static_cast<long long>(total_tiles_), static_cast<long long>(bands_),
+                   static_cast<long long>(oc_splits_), static_cast<long long>(threads_));
 
     // U = G g Gᵀ per position, each packed like a 1×1 convolution's weights.
     // (An AlignedBuffer, not a vector: a filter too large to transform fails as castnet::Error.)
@@ -116,6 +175,8 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
 
   std::string algorithm() const override { return std::string("conv_") + wt_.name; }
   size_t scratch_bytes() const override { return static_cast<size_t>(threads_) * thread_floats() * sizeof(float); }
+  // The output transform reads the residual at exactly the outputs it stores.
+  bool residual_read_at_store() const override { return true; }
 
   void compute(const float* in, float* out, const float* residual, void* scratch, ThreadPool& pool) const override {
     const int64_t items = bands_ * oc_splits_;
@@ -125,7 +186,8 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
       int64_t transformed = -1;  // the band whose input is in v
       for (int64_t item = begin; item < end; ++item) {
         const int64_t split = item % oc_splits_, band = item / oc_splits_;
-        const int64_t t0 = band * band_, t1 = std::min(total_tiles_, t0 + band_);
+        int64_t t0, t1;
+        band_range(band, bands_, rows_, uk_.mr_max, total_tiles_, t0, t1);
         if (band != transformed) {
           transform_input(in, v, t0, t1);
           transformed = band;
@@ -250,7 +312,8 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
   int64_t m_ = 0, alpha_ = 0, positions_ = 0;
   int64_t tiles_w_ = 0, tiles_ = 0;      // per image
   int64_t total_tiles_ = 0;              // over the batch
-  int64_t band_ = 0, bands_ = 0;         // tiles per band, bands
+  int64_t rows_ = 0;                     // tiles in rows of the microkernel's mr (WorkSplit)
+  int64_t band_ = 0, bands_ = 0;         // tiles in the largest band, bands
   int64_t groups_ = 0, oc_splits_ = 1;   // microkernel output-channel groups; splits per band
   std::vector<PackedConvWeights> packed_;  // per position
   std::vector<float> bias_;
@@ -354,6 +417,12 @@ bool applicable(const NodeDesc& node, int tile, const char* name) {
 bool applicable_f4(const NodeDesc& node) { return applicable(node, 4, kF4Name); }
 bool applicable_f2(const NodeDesc& node) { return applicable(node, 2, kF2Name); }
 
+// Both tiles run any node Winograd can compute, whatever the cost rule says (autotune candidates).
+bool supports(const NodeDesc& node) {
+  ConvDesc d;
+  return winograd_can_run(node, d);
+}
+
 std::unique_ptr<OpKernel> create_f4(const NodeDesc& node) { return std::make_unique<ConvWinogradNchwc>(node, 4); }
 std::unique_ptr<OpKernel> create_f2(const NodeDesc& node) { return std::make_unique<ConvWinogradNchwc>(node, 2); }
 
@@ -361,8 +430,8 @@ std::unique_ptr<OpKernel> create_f2(const NodeDesc& node) { return std::make_uni
 
 void add_conv_winograd_nchwc(std::vector<OpImplementation>& out) {
   for (const char* op : {"Conv", "FusedConv"}) {
-    out.push_back({op, kF4Name, false, &applicable_f4, &create_f4});
-    out.push_back({op, kF2Name, false, &applicable_f2, &create_f2});
+    out.push_back({op, kF4Name, false, &applicable_f4, &create_f4, &supports});
+    out.push_back({op, kF2Name, false, &applicable_f2, &create_f2, &supports});
   }
 }
 

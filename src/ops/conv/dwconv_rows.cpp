@@ -4,7 +4,43 @@
 
 namespace castnet::ops {
 
+void DwconvRow::run_rows(const float* in_plane, float* out, const float* residual, int64_t cb, int64_t oh_begin,
+                         int64_t oh_end) const {
+  if (oh_end <= oh_begin) return;
+  const int64_t B = uk->block, OW = d->ow();
+  kernels::DwconvNchwcRowsFn fn = uk->rows_for(d->kh(), d->kw(), d->stride[0], d->stride[1], d->dilation[0],
+                                               d->dilation[1]);
+  if (!fn) {
+    for (int64_t oh = oh_begin; oh < oh_end; ++oh) {
+      const int64_t at = (oh - oh_begin) * OW * B;
+      run_pixels(in_plane, out + at, residual ? residual + at : nullptr, cb, oh);
+    }
+    return;
+  }
+  kernels::DwconvNchwcRowsArgs a;
+  a.in = in_plane;
+  a.ih = d->ih();
+  a.iw = d->iw();
+  a.pad_top = d->pad_begin[0];
+  a.pad_left = d->pad_begin[1];
+  a.oh_begin = oh_begin;
+  a.oh_count = oh_end - oh_begin;
+  a.ow = OW;
+  a.w = weights + cb * d->kh() * d->kw() * B;
+  a.out = out;
+  a.out_row_stride = OW * B;
+  a.post = activation;
+  a.post.bias = bias + cb * B;
+  a.post.residual = residual;
+  fn(a);
+}
+
 void DwconvRow::run(const float* in_plane, float* out_row, const float* res_row, int64_t cb, int64_t oh) const {
+  run_rows(in_plane, out_row, res_row, cb, oh, oh + 1);
+}
+
+void DwconvRow::run_pixels(const float* in_plane, float* out_row, const float* res_row, int64_t cb,
+                           int64_t oh) const {
   const int64_t B = uk->block;
   const int64_t IH = d->ih(), IW = d->iw(), OW = d->ow(), KH = d->kh(), KW = d->kw();
   const int64_t sh = d->stride[0], sw = d->stride[1], dh = d->dilation[0], dw = d->dilation[1];

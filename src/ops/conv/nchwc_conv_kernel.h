@@ -21,6 +21,11 @@ class NchwcConvKernel : public OpKernel {
  public:
   size_t workspace_bytes() const override;
   Layout output_layout(size_t) const override;
+  // The output may take over the fused residual's buffer when compute() reads each residual
+  // element only as it writes the same output element (residual_read_at_store()).
+  bool may_overwrite_input(size_t output, size_t input) const override {
+    return output == 0 && input == 3 && has_residual_ && residual_read_at_store();
+  }
   void run(const KernelArgs& args) const override;
 
  protected:
@@ -33,6 +38,9 @@ class NchwcConvKernel : public OpKernel {
   // `scratch` holds scratch_bytes() bytes, private to this run.
   virtual void compute(const float* in, float* out, const float* residual, void* scratch, ThreadPool& pool) const = 0;
   virtual size_t scratch_bytes() const { return 0; }
+  // True when compute() reads residual[i] only in the store of out[i] (never after an earlier,
+  // partial store to out[i]), so out may alias residual.
+  virtual bool residual_read_at_store() const { return false; }
 
   // Post-ops for a tile starting at channel block `ocb`: activation and bias from the node, the
   // residual pointer filled in per tile by the subclass.

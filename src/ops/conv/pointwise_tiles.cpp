@@ -8,27 +8,37 @@ namespace castnet::ops {
 
 void PointwiseTiles::run(const float* in, int64_t in_block_stride, int64_t in_blocks, int64_t pixels, float* out,
                          const float* residual, int64_t out_block_stride) const {
-  const int64_t B = uk->block, nb_max = uk->nb_max;
-  for (int64_t g = 0; g * nb_max < out_blocks; ++g) {
-    const int64_t nb = std::min(nb_max, out_blocks - g * nb_max);
+  const int64_t B = uk->block;
+  const size_t groups = weights->group_blocks.size();
+  const int64_t ic = weights->in_channels;
+  const bool partial_last = weights->in_block == B && ic % B != 0 && in_blocks == div_ceil(ic, B);
+  for (size_t g = 0; g < groups && weights->group_first[g] < out_blocks; ++g) {
+    const int64_t first = weights->group_first[g];
+    const int64_t nb = std::min(weights->group_blocks[g], out_blocks - first);
     kernels::ConvNchwcArgs a;
     a.in_pixel_stride = B;
     a.in_icb_stride = in_block_stride;
     a.icb_count = static_cast<size_t>(in_blocks);
-    a.w = weights->data.as<float>() + weights->group_offset[static_cast<size_t>(g)];
-    a.w_ic_stride = nb * B;
-    a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * nb * B;
+    a.last_icb_channels = static_cast<size_t>(last_in_block_channels ? last_in_block_channels
+                                              : partial_last ? ic % B : 0);
+    a.w = weights->data.as<float>() + weights->group_offset[g];
+    a.w_ic_stride = weights->group_blocks[g] * B;
+    a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * a.w_ic_stride;
     a.out_pixel_stride = B;
     a.out_ocb_stride = out_block_stride;
     a.post = activation;
-    a.post.bias = bias + g * nb_max * B;
-    const int64_t group_offset = g * nb_max * out_block_stride;
-    for (int64_t p = 0; p < pixels; p += uk->mr_max) {
-      const int64_t mr = std::min<int64_t>(uk->mr_max, pixels - p);
+    a.post.bias = bias + first * B;
+    const int64_t group_offset = first * out_block_stride;
+    // Near-equal tiles of at most the kernel's limit for nb blocks (14 = 5 + 5 + 4, not 6 + 6 + 2).
+    const int64_t mr_cap = uk->mr_limit(nb);
+    const int64_t tiles = std::max<int64_t>(1, div_ceil(pixels, mr_cap));
+    for (int64_t t = 0, p = 0; t < tiles && p < pixels; ++t) {
+      const int64_t mr = pixels / tiles + (t < pixels % tiles ? 1 : 0);
       a.in = in + p * B;
       a.out = out + group_offset + p * B;
       if (residual) a.post.residual = residual + group_offset + p * B;
       uk->stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
+      p += mr;
     }
   }
 }

@@ -11,13 +11,18 @@ namespace castnet::ops {
 
 struct PointwiseTiles {
   const kernels::ConvNchwcUkernel* uk = nullptr;
-  const PackedConvWeights* weights = nullptr;  // packed with taps = 1
+  const PackedConvWeights* weights = nullptr;  // packed with taps = 1, input blocks of B
   const float* bias = nullptr;                 // padded to whole blocks
   kernels::ConvPostOps activation;             // activation fields only
   int64_t out_blocks = 0;                      // output channel blocks
+  // Input channels present in the last input block when fewer than a block (0: as the weights
+  // say, see run()): the kernel skips the padded lanes' products.
+  int64_t last_in_block_channels = 0;
 
   // in: pixel 0 of input block 0, blocks `in_block_stride` floats apart, `in_blocks` of them;
   // out (and residual, or null): pixel 0 of output block 0, blocks `out_block_stride` apart.
+  // When `in_blocks` covers all the weights' input channels and the last block is partial
+  // (24 = 16 + 8), only its real channels are multiplied.
   void run(const float* in, int64_t in_block_stride, int64_t in_blocks, int64_t pixels, float* out,
            const float* residual, int64_t out_block_stride) const;
 };

@@ -1,9 +1,12 @@
 // Pooling on the NCHWc layout: every window step works on B channels at once (contiguous lanes).
 // 2-d MaxPool / AveragePool with pads, strides, dilations, ceil_mode and count_include_pad, and
-// the global pools (output [N, C, 1, 1], still blocked).
+// the global pools (output [N, C, 1, 1], still blocked). Max pooling whose block is the ISA's
+// vector width runs in kernels/pool/maxpool_nchwc_<isa>.cpp (one vector max per window tap);
+// the loops here serve the averages and other block sizes.
 #include "ops/nchwc/nchwc_ops.h"
 
 #include "ir/pool_params.h"
+#include "kernels/pool/maxpool_nchwc.h"
 
 #include <algorithm>
 #include <limits>
@@ -23,17 +26,38 @@ class PoolNchwc final : public OpKernel {
       d_.in = {s[2], s[3], 1}; d_.kernel = {s[2], s[3], 1};
       d_.compute_output();
     }
+    // Max pooling whose block is the ISA's vector goes to the vector kernel.
+    const kernels::MaxPoolNchwc& k = kernels::maxpool_nchwc_config(n.ctx->isa);
+    if ((kind == Kind::max || kind == Kind::global_max) && k.block == B_) max_ = &k;
   }
-  std::string algorithm() const override { return "pool_nchwc"; }
+  std::string algorithm() const override { return max_ ? max_->name : "pool_nchwc"; }
   Layout output_layout(size_t) const override { return Layout::nchwc(static_cast<int>(B_)); }
 
   void run(const KernelArgs& a) const override {
     const int64_t cb = (d_.channels + B_ - 1) / B_;
     const float* x = a.in(0).as<const float>();
     float* y = a.out(0).as<float>();
+    kernels::MaxPoolPlaneArgs k;
+    if (max_) {
+      k.ih = d_.in[0]; k.iw = d_.in[1]; k.oh = d_.out[0]; k.ow = d_.out[1];
+      k.kh = d_.kernel[0]; k.kw = d_.kernel[1];
+      k.stride_h = d_.stride[0]; k.stride_w = d_.stride[1];
+      k.dilation_h = d_.dilation[0]; k.dilation_w = d_.dilation[1];
+      k.pad_top = d_.pad_begin[0]; k.pad_left = d_.pad_begin[1];
+    }
     a.ctx->pool->parallel_for(d_.batch * cb, [&](int64_t b, int64_t e, int) {
-      for (int64_t plane = b; plane < e; ++plane)
-        pool_plane(x + plane * d_.in[0] * d_.in[1] * B_, y + plane * d_.out[0] * d_.out[1] * B_);
+      kernels::MaxPoolPlaneArgs p = k;
+      for (int64_t plane = b; plane < e; ++plane) {
+        const float* xp = x + plane * d_.in[0] * d_.in[1] * B_;
+        float* yp = y + plane * d_.out[0] * d_.out[1] * B_;
+        if (max_) {
+          p.in = xp;
+          p.out = yp;
+          max_->plane(p);
+        } else {
+          pool_plane(xp, yp);
+        }
+      }
     });
   }
 
@@ -97,6 +121,7 @@ class PoolNchwc final : public OpKernel {
   Kind kind_;
   int64_t B_;
   PoolDesc d_;
+  const kernels::MaxPoolNchwc* max_ = nullptr;  // the vector kernel, where it serves this node
 };
 
 bool applicable(const NodeDesc& n) {

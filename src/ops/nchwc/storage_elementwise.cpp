@@ -43,6 +43,8 @@ class UnaryKernel final : public OpKernel {
   }
   std::string algorithm() const override { return "elementwise_storage"; }
   Layout output_layout(size_t) const override { return layout_; }
+  // y[i] depends on x[i] alone.
+  bool may_overwrite_input(size_t, size_t input) const override { return input == 0; }
   void run(const KernelArgs& a) const override {
     const float* x = a.in(0).as<const float>();
     float* y = a.out(0).as<float>();
@@ -75,6 +77,9 @@ class BinaryKernel final : public OpKernel {
   BinaryKernel(const NodeDesc& n, Binary op) : op_(op), n_(storage_elements(n.output(0))), layout_(n.output(0).layout) {}
   std::string algorithm() const override { return "elementwise_storage"; }
   Layout output_layout(size_t) const override { return layout_; }
+  // Both operands have the output's shape and layout (binary_applicable): y[i] depends on x[i]
+  // and z[i] alone.
+  bool may_overwrite_input(size_t, size_t input) const override { return input <= 1; }
   void run(const KernelArgs& a) const override {
     const float* x = a.in(0).as<const float>();
     const float* z = a.in(1).as<const float>();
