@@ -4,6 +4,7 @@
 // CASTNET_CONV_ALGO) and the autotuned plan itself checked against the reference.
 #include <castnet/castnet.h>
 
+#include "core/cpu_features.h"
 #include "plan/autotune.h"
 #include "runtime/session_impl.h"
 #include "test_graphs.h"
@@ -201,7 +202,7 @@ TEST_F(AutotuneTest, FirstSessionTimesAndWritesEveryKey) {
   for (const plan::Step* step : steps) {
     const plan::AutotuneKey key = plan::autotune_key(describe(s.impl(), *step), s.impl().context());
     EXPECT_EQ(key.threads, 1);
-    EXPECT_EQ(key.isa, isa_name(s.impl().context().isa));
+    EXPECT_EQ(key.isa, std::string(isa_name(s.impl().context().isa)) + "@" + CpuFeatures::host().brand);
     EXPECT_EQ(key.version, plan::kAutotuneFormatVersion);
     // The problem names the convolution by its problem string.
     const ir::Node& node = s.impl().graph().nodes[static_cast<size_t>(step->node_index)];

@@ -3,6 +3,7 @@
 #include <castnet/error.h>
 
 #include "core/aligned.h"
+#include "core/cpu_features.h"
 #include "ir/conv_params.h"
 
 #include <algorithm>
@@ -159,7 +160,9 @@ const char* selection_name(Selection s) {
 AutotuneKey autotune_key(const ops::NodeDesc& node, const Context& ctx) {
   AutotuneKey key;
   key.op_type = node.op_type();
-  key.isa = isa_name(ctx.isa);
+  // The CPU model travels with the ISA: a cache copied to another machine with the same ISA but
+  // other caches and core counts is not trusted there.
+  key.isa = std::string(isa_name(ctx.isa)) + "@" + printable(CpuFeatures::host().brand);
   key.threads = ctx.pool ? ctx.pool->size() : 1;
   const bool conv = is_conv(node.op_type()) && node.has_input(0) && node.has_input(1);
   std::string problem;

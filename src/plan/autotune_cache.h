@@ -1,8 +1,8 @@
 // The autotuner's memory on disk: which implementation won the timing for a problem, so a later
 // session on the same machine skips the timing. One text line per problem, tab-separated:
 //
-//   op_type  problem  isa  threads  format_version  implementation
-//   Conv     mb1_g1ic64oc64_ih56iw56_kh3kw3_..._dh1dw1 x=nchw16c y=nchw16c  avx512  2  1  conv_winograd_f4x3
+//   op_type  problem  isa@cpu  threads  format_version  implementation
+//   Conv     mb1_g1ic64oc64_ih56iw56_kh3kw3_..._dh1dw1 x=nchw16c y=nchw16c  avx512@AMD EPYC …  2  2  conv_winograd_f4x3
 //
 // The file is shared by every session of every process: writes merge the file's current lines
 // with this session's new ones under an exclusive lock (flock on "<path>.lock") and replace the
@@ -16,7 +16,7 @@
 namespace castnet::plan {
 
 // Bumped when keys or implementation names change meaning; older lines are then ignored.
-constexpr int kAutotuneFormatVersion = 1;
+constexpr int kAutotuneFormatVersion = 2;  // 2: the isa field names the CPU model too
 
 // Where the cache lives: $CASTNET_AUTOTUNE_CACHE, else $XDG_CACHE_HOME/castnet/autotune.tsv,
 // else $HOME/.cache/castnet/autotune.tsv; empty when none of them is set.

@@ -10,6 +10,7 @@
 #include "castnet/session_graph.h"
 #include "core/cpu_features.h"
 #include "ir/op_schema.h"
+#include "plan/autotune.h"
 #include "runtime/session_impl.h"
 #include "zoo/model_stats.h"
 
@@ -154,7 +155,8 @@ int cmd_info(int argc, char** argv) {
   // named by their nodes joined with '+').
   std::map<std::string, std::string> algorithm_of;
   for (const plan::Step& step : plan.steps) {
-    const std::string algorithm = step.kernel ? step.kernel->algorithm() : "-";
+    std::string algorithm = step.kernel ? step.kernel->algorithm() : "-";
+    if (step.selection != plan::Selection::rule) algorithm += std::string(" (") + plan::selection_name(step.selection) + ")";
     size_t start = 0;
     while (true) {
       const size_t plus = step.name.find('+', start);
