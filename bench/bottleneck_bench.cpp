@@ -1,5 +1,5 @@
 // Bottleneck fusion, block by block: every eligible ResNet-50 bottleneck as one fused
-// castnet.BottleneckConv step (forced everywhere with --fuse-ops +bottleneck_all) against the sum
+// castnet.BottleneckConv step (forced everywhere with --fuse-ops +bottleneck) against the sum
 // of its three separate FusedConv steps (-bottleneck), each timed inside whole ResNet-50 runs.
 // The two sessions alternate run by run (order swapped every round); each figure is the median
 // over rounds of per-round medians. Prints per block, per stage and the whole model, and the
@@ -129,7 +129,7 @@ struct Timed {
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   Model m = Model::from_zoo("resnet50", a.batch);
-  Timed fused(m, a, "+bottleneck_all"), unfused(m, a, "-bottleneck");
+  Timed fused(m, a, "+bottleneck"), unfused(m, a, "-bottleneck");
   std::mt19937 rng(1);
   NamedTensors in;
   for (const TensorInfo& t : fused.session.inputs()) {

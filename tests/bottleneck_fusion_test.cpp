@@ -123,7 +123,7 @@ int count_steps(const Session& s, const std::string& op) {
   return n;
 }
 
-// The fused kernel (forced on with +bottleneck_all; `fusable` false: the block is left as three
+// The fused kernel (forced on with +bottleneck; `fusable` false: the block is left as three
 // kernels even so) and the unfused fast path both match the reference on every ISA and thread
 // count given.
 void check_block(const Block& k, std::initializer_list<int> threads = {1, 2}, bool fusable = true) {
@@ -135,7 +135,7 @@ void check_block(const Block& k, std::initializer_list<int> threads = {1, 2}, bo
   for (const std::string& isa : fast_isas())
     for (int t : threads) {
       SCOPED_TRACE(isa + " threads=" + std::to_string(t));
-      Session fused(m, opts(t, isa, 3, "+bottleneck_all"));
+      Session fused(m, opts(t, isa, 3, "+bottleneck"));
       ASSERT_EQ(count_steps(fused, "BottleneckConv"), fusable ? 1 : 0);
       for (const auto& step : fused.impl().plan().steps) {
         if (step.op_type == "BottleneckConv") {
@@ -198,17 +198,16 @@ TEST(BottleneckFusion, ResNet50FusedMatchesUnfused) {
   for (const std::string& isa : fast_isas()) {
     SCOPED_TRACE(isa);
     Session o0(m, opts(2, isa, 0, ""));
-    Session all(m, opts(2, isa, 3, "+bottleneck_all"));
+    Session all(m, opts(2, isa, 3, "+bottleneck"));
     EXPECT_EQ(count_steps(all, "BottleneckConv"), 13);
     EXPECT_LE(relative_l2(all.run(in)[0], o0.run(in)[0]), 1e-4);
     if (isa == fast_isas().back()) {
       Session o2(m, opts(2, isa, 2, ""));
       ir::Graph g2 = o2.impl().graph(), g3 = all.impl().graph();
       EXPECT_EQ(zoo::count_flops(g3).total(), zoo::count_flops(g2).total());
-      // The default level-3 rule (planes up to 28×28): stages 2–4, not the three 56×56 blocks.
+      // Opt-in only: level 3 alone leaves every block as three kernels.
       Session o3(m, opts(2, isa, 3, ""));
-      EXPECT_EQ(count_steps(o3, "BottleneckConv"), 10);
-      EXPECT_LE(relative_l2(o3.run(in)[0], o0.run(in)[0]), 1e-4);
+      EXPECT_EQ(count_steps(o3, "BottleneckConv"), 0);
     }
   }
 }
@@ -223,29 +222,25 @@ TEST(BottleneckFusion, DoesNotFire) {
     return count_steps(Session(m, opts(1, isa, level, fuse_ops, std::move(no_fuse))), "BottleneckConv");
   };
   const Model plain = block_model(base);
-  EXPECT_EQ(fused_steps(plain, "+bottleneck_all"), 1);  // the control
+  EXPECT_EQ(fused_steps(plain, "+bottleneck"), 1);  // the control
   Block exposed = base;
   exposed.expose_mid = true;
-  EXPECT_EQ(fused_steps(block_model(exposed), "+bottleneck_all"), 0);
+  EXPECT_EQ(fused_steps(block_model(exposed), "+bottleneck"), 0);
   for (const char* node : {"conv1", "conv2", "conv3"})
-    EXPECT_EQ(fused_steps(plain, "+bottleneck_all", 3, {node}), 0) << node;
+    EXPECT_EQ(fused_steps(plain, "+bottleneck", 3, {node}), 0) << node;
   Block strided = base;
   strided.stride = 2;
   strided.identity = false;
-  EXPECT_EQ(fused_steps(block_model(strided), "+bottleneck_all"), 0);
-  EXPECT_EQ(fused_steps(plain, "+bottleneck_all,-bottleneck_all", 2), 0);
+  EXPECT_EQ(fused_steps(block_model(strided), "+bottleneck"), 0);
+  EXPECT_EQ(fused_steps(plain, "+bottleneck,-bottleneck", 2), 0);
   EXPECT_EQ(fused_steps(plain, "", 2), 0);
-  EXPECT_EQ(fused_steps(plain, "+bottleneck_all", 3, {}, "reference"), 0);
-  // The measured rule at level 3: planes up to 28×28 fuse, larger ones only when forced.
-  EXPECT_EQ(fused_steps(plain, ""), 1);
-  EXPECT_EQ(fused_steps(plain, "-bottleneck"), 0);
+  EXPECT_EQ(fused_steps(plain, "+bottleneck", 3, {}, "reference"), 0);
+  // Opt-in: no level turns it on; +bottleneck fuses small and large planes alike.
+  EXPECT_EQ(fused_steps(plain, ""), 0);
+  EXPECT_EQ(fused_steps(plain, "", 3), 0);
   Block wide = base;
   wide.h = wide.w = 56;
-  EXPECT_EQ(fused_steps(block_model(wide), ""), 0);
-  EXPECT_EQ(fused_steps(block_model(wide), "+bottleneck_all"), 1);
-  wide.h = 28;
-  wide.w = 28;
-  EXPECT_EQ(fused_steps(block_model(wide), ""), 1);
+  EXPECT_EQ(fused_steps(block_model(wide), "+bottleneck"), 1);
   // Strided blocks still compute correctly (as three kernels).
   check_block(strided, {2}, /*fusable=*/false);
 }

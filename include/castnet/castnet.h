@@ -38,8 +38,9 @@ struct Options {
   std::map<std::string, Shape> input_shapes;  // full shape overrides, by input name
   bool verbose = false;      // print each chosen algorithm (also CASTNET_VERBOSE=1)
   // Graph rewriting. Level 0: none; 1: fold_batchnorm, conv_add, conv_activation; 2: + block
-  // fusion (depthwise-separable, inverted residual); 3: + bottleneck. The reference ISA always
-  // runs the graph as written.
+  // fusion (depthwise-separable, inverted residual); 3: + whole-block patterns that measure
+  // faster (none today: bottleneck fusion measured slower here and is opt-in, "+bottleneck").
+  // The reference ISA always runs the graph as written.
   int fuse_level = 3;
   // Patterns to switch on or off on top of the level: comma-separated names, each optionally
   // prefixed '-' (off) or '+' (on), e.g. "-conv_add". See fusion_patterns().

@@ -11,8 +11,11 @@
 // tiles over bands of rows); the stride-2 first block of ResNet stages 2–4 stays three kernels.
 // A block whose residual is a downsample conv qualifies: the residual is just an input.
 //
-// Where it fires ("bottleneck", fusion level 3) is a measured rule, bottleneck_fusion_pays;
-// "+bottleneck_all" (never on by level) fuses every eligible block, for tests and measurement.
+// Opt-in ("--fuse-ops +bottleneck"; no fusion level turns it on): on the machine it was built
+// for (Zen 5, 1 MiB L2 per core, 32 MiB L3) the fused unit measured slower than three kernels
+// at every ResNet-50 stage, at 1 and 2 threads and at 224 and 448 pixel inputs (docs/PERF.md,
+// "Bottleneck fusion"): the unfused intermediates already stay in L2/L3, and the fused unit
+// re-reads the Winograd filters once per band. When it is on, every eligible block is fused.
 #include "passes/conv_support.h"
 #include "passes/pass_manager.h"
 
@@ -42,26 +45,10 @@ bool is_plain_conv(const ir::Graph& g, const ir::Node& n, int64_t k, int64_t pad
   return pad == 0 ? ap == "VALID" : (ap == "SAME_UPPER" || ap == "SAME_LOWER") && k == 2 * pad + 1;
 }
 
-// Where the fused unit is worth it, from the 3×3 conv's input shape [N, C, H, W]. Measured on
-// ResNet-50 at batch 1 on a shared 2-vCPU AMD EPYC (1 MiB L2 per core) with
-// bench/bottleneck_bench.cpp, fused vs three kernels, per stage (identical control blocks in the
-// same runs: 1.02–1.03 at one thread, 0.99–1.03 at two):
-//   - one thread, thread-CPU time: 56×56 1.12, 28×28 1.05, 14×14 1.03, 7×7 1.05. At 56×56 a
-//     band is one Winograd tile row (what fits L2 beside 590 KB of transformed filters), which
-//     re-reads the filters every 4 output rows where the separate Winograd step streams them
-//     about 5 times per plane; below, the intermediates fit L2 even unfused, so there is little
-//     to save;
-//   - two threads, wall time on the loaded machine: 0.54, 0.67, 0.65, 0.84 — one thread-pool
-//     dispatch per block instead of three, each worth about 1.5 ms there when a sleeping worker
-//     waits for a time slice (a scheduling effect that a dedicated machine would mostly not show).
-// So: planes up to 28×28, where one thread stays within a few percent and two threads gain;
-// not 56×56, where one thread loses 9 % beyond the noise. Batches above 1 are not measured.
-bool bottleneck_fusion_pays(const Shape& mid) { return mid.size() == 4 && mid[2] * mid[3] <= 28 * 28; }
 
 }  // namespace
 
 int fuse_bottleneck(ir::Graph& g, const CompileOptions& options) {
-  const bool everywhere = options.enabled("bottleneck_all");
   int fused = 0;
   auto consumers = g.consumers();
   std::vector<char> is_output(g.values.size(), 0);
@@ -86,7 +73,6 @@ int fuse_bottleneck(ir::Graph& g, const CompileOptions& options) {
     if (i3 == static_cast<size_t>(-1) || removed[i3]) continue;
     const ir::Node& c3 = g.nodes[i3];
     if (options.frozen(c3.name) || !is_plain_conv(g, c3, 1, 0, true) || c3.inputs[0] != c2.outputs[0]) continue;
-    if (!everywhere && !bottleneck_fusion_pays(g.value(c2.inputs[0]).shape)) continue;
 
     ir::Node n;
     n.name = c1.name;
