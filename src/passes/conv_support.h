@@ -4,6 +4,8 @@
 #pragma once
 #include "ir/graph.h"
 
+#include <string>
+
 namespace castnet::passes {
 
 inline bool conv_has_nchwc_kernel(const ir::Graph& g, const ir::Node& n) {
@@ -17,6 +19,24 @@ inline bool conv_has_nchwc_kernel(const ir::Graph& g, const ir::Node& n) {
   int64_t c = x.shape[1];
   bool depthwise = group == c && w.shape[0] == c && w.shape[1] == 1 && group > 1;
   return group == 1 || depthwise;
+}
+
+// A plain ONNX Conv, or one an earlier pass already gave an epilogue (castnet.FusedConv).
+inline bool is_conv(const ir::Node& n) {
+  return (n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == "castnet");
+}
+
+// An ungrouped 1×1 conv with stride 1, no dilation and no padding: a GEMM over pixels, the
+// second (or first) half of every block fusion.
+inline bool is_pointwise(const ir::Graph& g, const ir::Node& n) {
+  if (!is_conv(n) || !conv_has_nchwc_kernel(g, n) || n.attrs.get_int("group", 1) != 1) return false;
+  const ir::Value& w = g.value(n.inputs[1]);
+  if (w.shape.size() != 4 || w.shape[2] != 1 || w.shape[3] != 1) return false;
+  for (int64_t v : n.attrs.get_ints("strides", {1, 1})) if (v != 1) return false;
+  for (int64_t v : n.attrs.get_ints("dilations", {1, 1})) if (v != 1) return false;
+  for (int64_t v : n.attrs.get_ints("pads", {0, 0, 0, 0})) if (v != 0) return false;
+  const std::string ap = n.attrs.get_string("auto_pad", "NOTSET");
+  return ap == "NOTSET" || ap == "VALID";
 }
 
 }  // namespace castnet::passes

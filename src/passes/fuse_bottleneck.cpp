@@ -22,10 +22,6 @@
 namespace castnet::passes {
 namespace {
 
-bool is_conv(const ir::Node& n) {
-  return (n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == "castnet");
-}
-
 bool all_equal(const std::vector<int64_t>& v, int64_t x) {
   for (int64_t e : v) if (e != x) return false;
   return true;

@@ -12,24 +12,9 @@
 namespace castnet::passes {
 namespace {
 
-bool is_conv(const ir::Node& n) {
-  return (n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == "castnet");
-}
-
 bool is_depthwise(const ir::Graph& g, const ir::Node& n) {
   if (!is_conv(n) || !conv_has_nchwc_kernel(g, n) || n.has_input(3)) return false;
   return n.attrs.get_int("group", 1) > 1;  // conv_has_nchwc_kernel: group > 1 means depthwise
-}
-
-bool is_pointwise(const ir::Graph& g, const ir::Node& n) {
-  if (!is_conv(n) || !conv_has_nchwc_kernel(g, n) || n.attrs.get_int("group", 1) != 1) return false;
-  const ir::Value& w = g.value(n.inputs[1]);
-  if (w.shape.size() != 4 || w.shape[2] != 1 || w.shape[3] != 1) return false;
-  for (int64_t v : n.attrs.get_ints("strides", {1, 1})) if (v != 1) return false;
-  for (int64_t v : n.attrs.get_ints("dilations", {1, 1})) if (v != 1) return false;
-  for (int64_t v : n.attrs.get_ints("pads", {0, 0, 0, 0})) if (v != 0) return false;
-  std::string ap = n.attrs.get_string("auto_pad", "NOTSET");
-  return ap == "NOTSET" || ap == "VALID";
 }
 
 }  // namespace

@@ -20,10 +20,6 @@
 namespace castnet::passes {
 namespace {
 
-bool is_conv(const ir::Node& n) {
-  return (n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == "castnet");
-}
-
 // A conv whose residual input, if any, is not allowed here (only the project conv takes one).
 bool is_plain_conv(const ir::Graph& g, const ir::Node& n) {
   return is_conv(n) && conv_has_nchwc_kernel(g, n) && !n.has_input(3);
@@ -31,18 +27,6 @@ bool is_plain_conv(const ir::Graph& g, const ir::Node& n) {
 
 bool is_depthwise(const ir::Graph& g, const ir::Node& n) {
   return is_plain_conv(g, n) && n.attrs.get_int("group", 1) > 1;  // conv_has_nchwc_kernel: > 1 means depthwise
-}
-
-// Ungrouped 1×1, stride 1, no padding: a GEMM over pixels.
-bool is_pointwise(const ir::Graph& g, const ir::Node& n) {
-  if (!is_conv(n) || !conv_has_nchwc_kernel(g, n) || n.attrs.get_int("group", 1) != 1) return false;
-  const ir::Value& w = g.value(n.inputs[1]);
-  if (w.shape.size() != 4 || w.shape[2] != 1 || w.shape[3] != 1) return false;
-  for (int64_t v : n.attrs.get_ints("strides", {1, 1})) if (v != 1) return false;
-  for (int64_t v : n.attrs.get_ints("dilations", {1, 1})) if (v != 1) return false;
-  for (int64_t v : n.attrs.get_ints("pads", {0, 0, 0, 0})) if (v != 0) return false;
-  std::string ap = n.attrs.get_string("auto_pad", "NOTSET");
-  return ap == "NOTSET" || ap == "VALID";
 }
 
 }  // namespace
