@@ -207,7 +207,9 @@ TEST_F(AutotuneTest, FirstSessionTimesAndWritesEveryKey) {
     // The problem names the convolution by its problem string.
     const ir::Node& node = s.impl().graph().nodes[static_cast<size_t>(step->node_index)];
     EXPECT_EQ(key.problem.rfind("mb1_g1ic", 0), 0u) << key.problem;
-    if (node.has_input(3)) EXPECT_NE(key.problem.find("+input3"), std::string::npos) << "residual epilogue in the key";
+    if (node.has_input(3)) {
+      EXPECT_NE(key.problem.find("+input3"), std::string::npos) << "residual epilogue in the key";
+    }
     auto it = entries.find(key_line(key));
     ASSERT_NE(it, entries.end()) << step->name << ": no cache line for " << key.problem;
     EXPECT_EQ(it->second, step->implementation) << step->name;
@@ -318,14 +320,18 @@ TEST_F(AutotuneTest, StaleEntryFallsBackToTiming) {
   EXPECT_GT(s.impl().plan().autotune.nodes_timed, 0);
   for (const plan::Step* step : tuned_steps(s)) {
     EXPECT_NE(step->implementation, "conv_renamed_since");
-    if (step->name.rfind("stem", 0) == 0) EXPECT_NE(step->implementation, "conv_winograd_f4x3");
+    if (step->name.rfind("stem", 0) == 0) {
+      EXPECT_NE(step->implementation, "conv_winograd_f4x3");
+    }
   }
   const auto entries = cache_entries(cache_);
   for (const std::string& k : keys) {
     auto it = entries.find(k);
     ASSERT_NE(it, entries.end());
     EXPECT_NE(it->second, "conv_renamed_since") << k;
-    if (k.find("kh7") != std::string::npos) EXPECT_NE(it->second, "conv_winograd_f4x3") << k;
+    if (k.find("kh7") != std::string::npos) {
+      EXPECT_NE(it->second, "conv_winograd_f4x3") << k;
+    }
   }
 }
 

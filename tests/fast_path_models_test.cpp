@@ -25,7 +25,9 @@ void compare_fast_to_reference(const std::string& zoo_name, int64_t batch) {
     EXPECT_LE(castnet::testing::relative_l2(got, want), 1e-4) << zoo_name << " isa=" << isa_name(isa);
     // The fast path really ran: no reference Conv left.
     for (const auto& step : fast.impl().plan().steps)
-      if (step.op_type == "Conv" || step.op_type == "FusedConv") EXPECT_NE(step.kernel->algorithm(), "reference") << step.name;
+      if (step.op_type == "Conv" || step.op_type == "FusedConv") {
+        EXPECT_NE(step.kernel->algorithm(), "reference") << step.name;
+      }
   }
 }
 }  // namespace

@@ -70,6 +70,11 @@ struct ConvNchwcArgs {
   // 0: nothing (the behaviour before these fields existed).
   const float* prefetch = nullptr;
   size_t prefetch_lines_per_tap = 0;
+  // Optional, NCHWc input only: at each input-channel block, also prefetch the tile's pixels
+  // this many floats further on (the next tile of a 1×1 plane). At batch > 1 a 1×1 layer reads
+  // a tensor too large for the caches through one stream per channel block, more streams than
+  // the hardware prefetchers follow. 0: nothing.
+  ptrdiff_t in_prefetch_ahead = 0;
   // Input channels actually present in the last input-channel block of this call (icb_count - 1),
   // when fewer than B: the kernel skips the padded lanes' products (24 channels = 16 + 8, not
   // 16 + 16). 0: the block is full. Ignored by the plain-input (stem) instances.

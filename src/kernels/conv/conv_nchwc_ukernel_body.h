@@ -102,6 +102,11 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
   // A partial last block (channels not a multiple of B) runs only its real channels.
   const size_t full_blocks = IC > 1 && a.last_icb_channels && a.icb_count ? a.icb_count - 1 : a.icb_count;
   for (size_t icb = 0; icb < full_blocks; ++icb) {
+    if (IC > 1 && a.in_prefetch_ahead) {
+      const float* next = in_icb + a.in_prefetch_ahead;
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; ++m) __builtin_prefetch(next + m * px, 0, 3);
+    }
     accumulate_block<V, MR, NB, IC>(acc, a, in_icb, w_icb, px, IC, pf);
     in_icb += a.in_icb_stride;
     w_icb += a.w_icb_stride;

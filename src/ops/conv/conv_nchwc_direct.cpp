@@ -368,6 +368,8 @@ class ConvNchwcDirect final : public NchwcConvKernel {
         r.out = out_g + (oh * pl.OW + ow) * B;
         if (res_g) r.post.residual = res_g + (oh * pl.OW + ow) * B;
         pf.take(r, taps);
+        // A flat 1×1 plane: the next tile's pixels follow this tile's in every channel block.
+        if (flat_ && !plain_) r.in_prefetch_ahead = mr * E;
         fn(static_cast<size_t>(mr), static_cast<size_t>(nb), r);
         ow += mr;
       }
