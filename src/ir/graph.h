@@ -41,6 +41,12 @@ struct Node {
 
   ValueId input(size_t i) const { return i < inputs.size() ? inputs[i] : kNoValue; }
   bool has_input(size_t i) const { return input(i) != kNoValue; }
+  // Records that this node now also stands for `part` (and whatever `part` already stood for),
+  // so fused steps are named "a+b+c" after every original node.
+  void absorb(const Node& part) {
+    fused.push_back(part.name);
+    fused.insert(fused.end(), part.fused.begin(), part.fused.end());
+  }
 };
 
 struct Graph {

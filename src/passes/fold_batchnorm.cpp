@@ -68,7 +68,7 @@ int fold_batchnorm(ir::Graph& g, const CompileOptions& options) {
     c.inputs[1] = wn;
     c.inputs[2] = bnv;
     c.outputs[0] = g.nodes[bi].outputs[0];  // the conv now writes the BN's output
-    c.fused.push_back(g.nodes[bi].name);
+    c.absorb(g.nodes[bi]);
     remove[bi] = 1;
     ++folded;
   }

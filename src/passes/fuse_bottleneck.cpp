@@ -82,10 +82,8 @@ int fuse_bottleneck(ir::Graph& g, const CompileOptions& options) {
     }
     for (const auto& [key, attr] : c2.attrs.all()) n.attrs.set("c2." + key, attr);
     n.fused = c1.fused;
-    for (const ir::Node* c : {&c2, &c3}) {
-      n.fused.push_back(c->name);
-      n.fused.insert(n.fused.end(), c->fused.begin(), c->fused.end());
-    }
+    n.absorb(c2);
+    n.absorb(c3);
     g.nodes[i1] = std::move(n);
     removed[i2] = removed[i3] = 1;
     ++fused;

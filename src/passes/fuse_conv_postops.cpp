@@ -57,7 +57,7 @@ int fuse_conv_postops(ir::Graph& g, const CompileOptions& options) {
       if (other != ir::kNoValue && other != tail && g.value(other).has_shape && g.value(other).shape == y.shape &&
           g.value(other).dtype == DType::f32) {
         fusedn.inputs.push_back(other);
-        fusedn.fused.push_back(add.name);
+        fusedn.absorb(add);
         removed[static_cast<size_t>(next)] = 1;
         tail = add.outputs[0];
         next = sole_reader(tail);
@@ -67,7 +67,7 @@ int fuse_conv_postops(ir::Graph& g, const CompileOptions& options) {
     if (options.enabled("conv_activation") && may_take(next) &&
         activation_attrs(g, g.nodes[static_cast<size_t>(next)], fusedn.attrs, "alpha", "beta")) {
       ir::Node& act = g.nodes[static_cast<size_t>(next)];
-      fusedn.fused.push_back(act.name);
+      fusedn.absorb(act);
       removed[static_cast<size_t>(next)] = 1;
       tail = act.outputs[0];
     }

@@ -46,8 +46,7 @@ int fuse_dwsep_block(ir::Graph& g, const CompileOptions& options) {
     for (const char* key : {"activation", "alpha", "beta"})
       if (const ir::Attribute* a = pw.attrs.find(key)) n.attrs.set(key, *a);
     n.fused = dw.fused;
-    n.fused.push_back(pw.name);
-    n.fused.insert(n.fused.end(), pw.fused.begin(), pw.fused.end());
+    n.absorb(pw);
     g.nodes[di] = std::move(n);
     removed[pi] = 1;
     ++fused;

@@ -61,7 +61,7 @@ int fuse_gemm_activation(ir::Graph& g, const CompileOptions& options) {
     fusedn.domain = "castnet";
     fusedn.attrs = std::move(attrs);
     fusedn.outputs = {act.outputs[0]};
-    fusedn.fused.push_back(act.name);
+    fusedn.absorb(act);
     g.nodes[gi] = std::move(fusedn);
     removed[ai] = 1;
     ++fused;

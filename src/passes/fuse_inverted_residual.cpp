@@ -71,10 +71,8 @@ int fuse_inverted_residual(ir::Graph& g, const CompileOptions& options) {
     for (const char* key : {"activation", "alpha", "beta"})
       if (const ir::Attribute* a = pj.attrs.find(key)) n.attrs.set(key, *a);
     n.fused = ex.fused;
-    for (const ir::Node* part : {&dw, &pj}) {
-      n.fused.push_back(part->name);
-      n.fused.insert(n.fused.end(), part->fused.begin(), part->fused.end());
-    }
+    n.absorb(dw);
+    n.absorb(pj);
     removed[static_cast<size_t>(di)] = removed[static_cast<size_t>(pi)] = 1;
     g.nodes[ei] = std::move(n);
     ++fused;
