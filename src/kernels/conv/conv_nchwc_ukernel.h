@@ -79,6 +79,10 @@ struct ConvNchwcArgs {
   // when fewer than B: the kernel skips the padded lanes' products (24 channels = 16 + 8, not
   // 16 + 16). 0: the block is full. Ignored by the plain-input (stem) instances.
   size_t last_icb_channels = 0;
+  // Tiles in this call: `tile_count` tiles of mr pixels one after another, the k-th at in +
+  // k·mr·in_pixel_stride, out (and residual) + k·mr·out_pixel_stride; the weight prefetch runs
+  // on from tile to tile (prefetch_lines_per_tap per tap of each).
+  size_t tile_count = 1;
 };
 
 // nb in [1, nb_max], mr in [1, mr_limit(nb)].

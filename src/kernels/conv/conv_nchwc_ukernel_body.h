@@ -12,14 +12,14 @@
 // stores.
 template <class V, int MR, int NB, castnet::kernels::Activation ACT>
 __attribute__((always_inline)) inline void store_activated(typename V::Reg (&acc)[MR][NB],
-                                                           const castnet::kernels::ConvNchwcArgs& a) {
+                                                           const castnet::kernels::ConvNchwcArgs& a, float* out) {
   castnet::kernels::ConvPostOps post = a.post;
   post.activation = ACT;
 #pragma GCC unroll 16
   for (int j = 0; j < NB; ++j)
 #pragma GCC unroll 16
     for (int m = 0; m < MR; ++m)
-      V::store(a.out + j * a.out_ocb_stride + m * a.out_pixel_stride, apply_activation<V>(acc[m][j], post));
+      V::store(out + j * a.out_ocb_stride + m * a.out_pixel_stride, apply_activation<V>(acc[m][j], post));
 }
 
 // Sigmoid over an mr × nb tile already in memory, out of line.
@@ -75,8 +75,12 @@ __attribute__((always_inline)) inline void accumulate_block(typename V::Reg (&ac
 // PIXEL_STEP: input pixel stride in units of IC floats (1 or 2), 0 = read args.in_pixel_stride at
 // run time. IC: input channels per tap held in the input's lanes: V::kLanes for NCHWc input, 1
 // for plain input (the stem instances).
+//
+// One tile at (in, out, residual); `pf` is the running prefetch pointer.
 template <class V, int MR, int NB, int PIXEL_STEP, int IC>
-void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
+__attribute__((always_inline)) inline void conv_nchwc_one_tile(const castnet::kernels::ConvNchwcArgs& a,
+                                                               const float* in, float* out, const float* residual,
+                                                               const char*& pf) {
   constexpr int B = V::kLanes;
   const ptrdiff_t px = PIXEL_STEP ? PIXEL_STEP * IC : a.in_pixel_stride;
   typename V::Reg acc[MR][NB];
@@ -84,7 +88,7 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
 #pragma GCC unroll 16
     for (int m = 0; m < MR; ++m)
 #pragma GCC unroll 16
-      for (int j = 0; j < NB; ++j) acc[m][j] = V::load(a.out + j * a.out_ocb_stride + m * a.out_pixel_stride);
+      for (int j = 0; j < NB; ++j) acc[m][j] = V::load(out + j * a.out_ocb_stride + m * a.out_pixel_stride);
   } else {
 #pragma GCC unroll 16
     for (int m = 0; m < MR; ++m)
@@ -92,12 +96,7 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
       for (int j = 0; j < NB; ++j) acc[m][j] = V::zero();
   }
 
-  // Prefetch of the caller's next weights: a few lines per tap, so the requests trickle out at
-  // the pace of the arithmetic instead of flooding the miss queues at once. (Prefetching the
-  // next channel block of input as well measured no better than the hardware prefetchers.)
-  const char* pf = reinterpret_cast<const char*>(a.prefetch);
-
-  const float* in_icb = a.in;
+  const float* in_icb = in;
   const float* w_icb = a.w;
   // A partial last block (channels not a multiple of B) runs only its real channels.
   const size_t full_blocks = IC > 1 && a.last_icb_channels && a.icb_count ? a.icb_count - 1 : a.icb_count;
@@ -118,7 +117,7 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
 #pragma GCC unroll 16
     for (int j = 0; j < NB; ++j)
 #pragma GCC unroll 16
-      for (int m = 0; m < MR; ++m) V::store(a.out + j * a.out_ocb_stride + m * a.out_pixel_stride, acc[m][j]);
+      for (int m = 0; m < MR; ++m) V::store(out + j * a.out_ocb_stride + m * a.out_pixel_stride, acc[m][j]);
     return;
   }
   const castnet::kernels::ConvPostOps& post = a.post;
@@ -130,26 +129,45 @@ void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
       for (int m = 0; m < MR; ++m) acc[m][j] = V::add(acc[m][j], bias);
     }
   }
-  if (post.residual) {
+  if (residual) {
 #pragma GCC unroll 16
     for (int j = 0; j < NB; ++j)
 #pragma GCC unroll 16
       for (int m = 0; m < MR; ++m)
-        acc[m][j] = V::add(acc[m][j], V::load(post.residual + j * a.out_ocb_stride + m * a.out_pixel_stride));
+        acc[m][j] = V::add(acc[m][j], V::load(residual + j * a.out_ocb_stride + m * a.out_pixel_stride));
   }
   // One switch per tile, each case a straight run of the tile's vectors: the accumulators are
   // indexed only by constants, so they stay in registers from the first FMA to the store.
   using castnet::kernels::Activation;
   switch (post.activation) {
-    case Activation::none: return store_activated<V, MR, NB, Activation::none>(acc, a);
-    case Activation::relu: return store_activated<V, MR, NB, Activation::relu>(acc, a);
-    case Activation::clip: return store_activated<V, MR, NB, Activation::clip>(acc, a);
-    case Activation::leaky_relu: return store_activated<V, MR, NB, Activation::leaky_relu>(acc, a);
-    case Activation::hard_sigmoid: return store_activated<V, MR, NB, Activation::hard_sigmoid>(acc, a);
-    case Activation::hard_swish: return store_activated<V, MR, NB, Activation::hard_swish>(acc, a);
+    case Activation::none: return store_activated<V, MR, NB, Activation::none>(acc, a, out);
+    case Activation::relu: return store_activated<V, MR, NB, Activation::relu>(acc, a, out);
+    case Activation::clip: return store_activated<V, MR, NB, Activation::clip>(acc, a, out);
+    case Activation::leaky_relu: return store_activated<V, MR, NB, Activation::leaky_relu>(acc, a, out);
+    case Activation::hard_sigmoid: return store_activated<V, MR, NB, Activation::hard_sigmoid>(acc, a, out);
+    case Activation::hard_swish: return store_activated<V, MR, NB, Activation::hard_swish>(acc, a, out);
     case Activation::sigmoid:  // exp is a call: store first, so no accumulator lives across it
-      store_activated<V, MR, NB, Activation::none>(acc, a);
-      return sigmoid_in_place<V>(a.out, MR, NB, a.out_pixel_stride, a.out_ocb_stride);
+      store_activated<V, MR, NB, Activation::none>(acc, a, out);
+      return sigmoid_in_place<V>(out, MR, NB, a.out_pixel_stride, a.out_ocb_stride);
+  }
+}
+
+// `a.tile_count` tiles of MR pixels, one after another along the row: setup once, and each
+// tile's stores overlap the next tile's first FMAs.
+template <class V, int MR, int NB, int PIXEL_STEP, int IC>
+void conv_nchwc_tile(const castnet::kernels::ConvNchwcArgs& a) {
+  const ptrdiff_t px = PIXEL_STEP ? PIXEL_STEP * IC : a.in_pixel_stride;
+  // Prefetch of the caller's next weights: a few lines per tap, so the requests trickle out at
+  // the pace of the arithmetic instead of flooding the miss queues at once.
+  const char* pf = reinterpret_cast<const char*>(a.prefetch);
+  const float* in = a.in;
+  float* out = a.out;
+  const float* residual = a.post.residual;
+  for (size_t t = 0; t < a.tile_count; ++t) {
+    conv_nchwc_one_tile<V, MR, NB, PIXEL_STEP, IC>(a, in, out, residual, pf);
+    in += MR * px;
+    out += MR * a.out_pixel_stride;
+    if (residual) residual += MR * a.out_pixel_stride;
   }
 }
 

@@ -79,10 +79,11 @@ struct TileRun {
 struct PrefetchCursor {
   const float* next = nullptr;
   size_t lines_left = 0;
-  size_t per_call = 0;  // share of each call of the current unit
+  size_t per_call = 0;  // share of each tile of the current unit
   size_t per_tap = 0;   // of each call of the current row
 
   void start_row(size_t taps) { per_tap = taps && lines_left ? (per_call + taps - 1) / taps : 0; }
+  // `taps`: of every tile of the call together.
   void take(kernels::ConvNchwcArgs& a, size_t taps) {
     a.prefetch = next;
     a.prefetch_lines_per_tap = lines_left ? per_tap : 0;
@@ -362,16 +363,20 @@ class ConvNchwcDirect final : public NchwcConvKernel {
       r.w = w_chunk + kh_lo * a.w_kh_stride;
       const size_t taps = r.icb_count * r.kh_count * r.kw_count;
       pf.start_row(taps);
-      for (int64_t t = 0, ow = ow_lo; t < tiles.count; ++t) {
+      // The row's tiles in at most two calls: `extra` tiles of base + 1 pixels, then base.
+      for (int64_t ow = ow_lo, t = 0; t < tiles.count;) {
         const int64_t mr = tiles.size(t);
+        const int64_t run = t < tiles.extra ? tiles.extra : tiles.count - t;
         r.in = in_n + ((ih0 + kh_lo * dh) * pl.IW + ow * sw - pw) * E;
         r.out = out_g + (oh * pl.OW + ow) * B;
         if (res_g) r.post.residual = res_g + (oh * pl.OW + ow) * B;
-        pf.take(r, taps);
+        r.tile_count = static_cast<size_t>(run);
+        pf.take(r, taps * r.tile_count);
         // A flat 1×1 plane: the next tile's pixels follow this tile's in every channel block.
         if (flat_ && !plain_) r.in_prefetch_ahead = mr * E;
         fn(static_cast<size_t>(mr), static_cast<size_t>(nb), r);
-        ow += mr;
+        ow += mr * run;
+        t += run;
       }
     }
 
