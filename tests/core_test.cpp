@@ -10,6 +10,7 @@
 #include "plan/memory_plan.h"
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -50,6 +51,58 @@ TEST(ThreadPool, ConcurrentCallersAndNesting) {
     });
   for (auto& t : callers) t.join();
   EXPECT_EQ(total.load(), 8 * 50 * 10);
+}
+
+TEST(ThreadPool, BalancedCoversRangeExactlyOnceInClaims) {
+  for (int threads : {1, 2, 3, 8}) {
+    ThreadPool pool(threads);
+    for (int64_t claim : {1, 3})
+      for (int64_t n : {1, 2, 7, 100, 1001}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallel_for_balanced(
+            n,
+            [&](int64_t b, int64_t e, int t) {
+              EXPECT_LT(t, threads);
+              EXPECT_LT(b, e);
+              if (threads > 1) {
+                EXPECT_LE(e - b, claim);
+              }
+              for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+            },
+            claim);
+        for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "threads=" << threads << " n=" << n << " claim=" << claim;
+      }
+  }
+}
+
+TEST(ThreadPool, BalancedMovesWorkOffASlowThread) {
+  // Thread 1 takes 2 ms a task, thread 0 none: thread 0 must end up running tasks of the range
+  // a static split gives thread 1 ([20, 40)).
+  ThreadPool pool(2);
+  std::vector<int> ran_on(40, -1);
+  pool.parallel_for_balanced(40, [&](int64_t b, int64_t e, int t) {
+    if (t == 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    for (int64_t i = b; i < e; ++i) ran_on[static_cast<size_t>(i)] = t;
+  });
+  int moved = 0;
+  for (int i = 20; i < 40; ++i) moved += ran_on[static_cast<size_t>(i)] == 0;
+  for (int i = 0; i < 40; ++i) ASSERT_NE(ran_on[static_cast<size_t>(i)], -1) << i;
+  EXPECT_GT(moved, 10);
+}
+
+TEST(ThreadPool, BalancedConcurrentCallersAndNesting) {
+  ThreadPool pool(3);
+  std::atomic<int64_t> total{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 6; ++c)
+    callers.emplace_back([&] {
+      for (int rep = 0; rep < 40; ++rep)
+        pool.parallel_for_balanced(10, [&](int64_t b, int64_t e, int) {
+          pool.parallel_for_balanced(e - b, [&](int64_t b2, int64_t e2, int) { total += e2 - b2; });
+        });
+    });
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(total.load(), 6 * 40 * 10);
 }
 
 TEST(ThreadPool, ExceptionInCallerChunkPropagates) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 
 namespace castnet {
 namespace {
@@ -106,6 +107,55 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
   }
   busy_.store(false, std::memory_order_release);
   if (error) std::rethrow_exception(error);
+}
+
+void ThreadPool::parallel_for_balanced(int64_t n, const RangeFn& fn, int64_t claim) {
+  if (n <= 0) return;
+  claim = std::max<int64_t>(claim, 1);
+  const int chunks = static_cast<int>(std::min<int64_t>(size_, n));
+  // Ranges are packed as (begin << 32 | end) so one compare-and-swap claims from either end.
+  if (chunks <= 1 || workers_.empty() || n >= (int64_t{1} << 31)) {
+    parallel_for(n, fn);
+    return;
+  }
+  std::unique_ptr<std::atomic<uint64_t>[]> ranges(new std::atomic<uint64_t>[static_cast<size_t>(chunks)]);
+  auto pack = [](int64_t b, int64_t e) { return static_cast<uint64_t>(b) << 32 | static_cast<uint64_t>(e); };
+  for (int t = 0; t < chunks; ++t) {
+    int64_t b, e;
+    chunk_bounds(n, chunks, t, b, e);
+    ranges[static_cast<size_t>(t)].store(pack(b, e), std::memory_order_relaxed);
+  }
+  parallel_for(chunks, [&](int64_t t0, int64_t t1, int thread) {
+    // Normally one range per thread; when the pool is driven by another caller every range
+    // arrives here at once and runs inline.
+    for (int64_t t = t0; t < t1; ++t) {
+      std::atomic<uint64_t>& own = ranges[static_cast<size_t>(t)];
+      for (uint64_t v = own.load(std::memory_order_acquire);;) {
+        const int64_t b = static_cast<int64_t>(v >> 32), e = static_cast<int64_t>(v & 0xffffffffu);
+        if (b >= e) break;
+        const int64_t taken = std::min(e, b + claim);
+        if (own.compare_exchange_weak(v, pack(taken, e), std::memory_order_acq_rel)) {
+          fn(b, taken, thread);
+          v = own.load(std::memory_order_acquire);
+        }
+      }
+    }
+    for (;;) {  // own work done: take from the back of the range with the most left
+      int victim = -1;
+      int64_t most = 0;
+      uint64_t seen = 0;
+      for (int u = 0; u < chunks; ++u) {
+        const uint64_t v = ranges[static_cast<size_t>(u)].load(std::memory_order_acquire);
+        const int64_t left = static_cast<int64_t>(v & 0xffffffffu) - static_cast<int64_t>(v >> 32);
+        if (left > most) most = left, victim = u, seen = v;
+      }
+      if (victim < 0) return;
+      const int64_t b = static_cast<int64_t>(seen >> 32), e = static_cast<int64_t>(seen & 0xffffffffu);
+      const int64_t from = std::max(b, e - claim);
+      if (ranges[static_cast<size_t>(victim)].compare_exchange_strong(seen, pack(b, from), std::memory_order_acq_rel))
+        fn(from, e, thread);
+    }
+  });
 }
 
 }  // namespace castnet

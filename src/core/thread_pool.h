@@ -34,6 +34,16 @@ class ThreadPool {
   // `grain`: fewest tasks worth a chunk of their own (small ranges use fewer threads).
   void parallel_for(int64_t n, const RangeFn& fn, int64_t grain = 1);
 
+  // For tasks that are independent of one another (each writes only its own outputs, with no
+  // result depending on which thread runs it or in what order): thread t starts on the same
+  // contiguous range parallel_for would give it, taking `claim` tasks at a time from its front;
+  // a thread that runs out takes `claim` tasks at a time from the back of the range with the
+  // most left. fn(begin, end, thread) per claim. On a shared machine one core is often slowed
+  // or descheduled for a while; a static split then waits for it, this one moves its work to
+  // the other threads. Results stay bitwise identical from run to run, as with parallel_for,
+  // because no task's result depends on the split.
+  void parallel_for_balanced(int64_t n, const RangeFn& fn, int64_t claim = 1);
+
  private:
   void worker_loop(int index);
 

@@ -47,13 +47,13 @@ std::string attribute_text(const ir::Attribute& a) {
     case ir::Attribute::Kind::f: return num(a.f);
     case ir::Attribute::Kind::s: return a.s;
     case ir::Attribute::Kind::ints:
-      for (size_t k = 0; k < a.ints.size(); ++k) s += (k ? "," : "") + std::to_string(a.ints[k]);
+      for (size_t k = 0; k < a.ints.size(); ++k) (s += k ? "," : "") += std::to_string(a.ints[k]);
       return s;
     case ir::Attribute::Kind::floats:
-      for (size_t k = 0; k < a.floats.size(); ++k) s += (k ? "," : "") + num(a.floats[k]);
+      for (size_t k = 0; k < a.floats.size(); ++k) (s += k ? "," : "") += num(a.floats[k]);
       return s;
     case ir::Attribute::Kind::strings:
-      for (size_t k = 0; k < a.strings.size(); ++k) s += (k ? "," : "") + a.strings[k];
+      for (size_t k = 0; k < a.strings.size(); ++k) (s += k ? "," : "") += a.strings[k];
       return s;
     case ir::Attribute::Kind::tensor: return a.t ? "tensor" + shape_to_string(a.t->shape()) : "tensor";
   }
@@ -176,7 +176,7 @@ AutotuneKey autotune_key(const ops::NodeDesc& node, const Context& ctx) {
   const bool geometry_in_problem = !problem.empty();
   if (problem.empty()) {
     for (size_t i = 0; i < node.inputs.size(); ++i)
-      problem += (i ? "," : "") + (node.has_input(i) ? shape_to_string(node.input(i).shape) : std::string("-"));
+      (problem += i ? "," : "") += node.has_input(i) ? shape_to_string(node.input(i).shape) : std::string("-");
   }
   if (node.has_input(0)) problem += std::string(" ") + dtype_name(node.input(0).dtype) + " x=" + node.input(0).layout.to_string();
   if (!node.outputs.empty() && node.outputs[0]) problem += " y=" + node.output(0).layout.to_string();

@@ -273,18 +273,20 @@ class ConvNchwcDirect final : public NchwcConvKernel {
       in = dense;
     }
     const int64_t items = d_.batch * groups() * bands_.count;
-    pool.parallel_for(items, [&](int64_t begin, int64_t end, int) {
+    // Items are independent (each owns its output tile and sums all its input channels), so a
+    // thread that finishes early may take the others' items without changing any result.
+    pool.parallel_for_balanced(items, [&](int64_t begin, int64_t end, int) {
       for (int64_t item = begin; item < end; ++item) {
         const Unit u = unit_of(item, pl);
         if (u.oh0 == u.oh1 || u.ow0 == u.ow1) continue;
         for (int64_t c = 0; c < chunks_.count; ++c) {
           // What this thread reads next: the following chunk of this group, or the first of the
-          // next item's group.
+          // next item's group (the next of its own range, unless another thread takes it).
           PrefetchCursor pf;
           int64_t next_g = u.g, next_step = chunks_.begin(c + 1), next_count = 0;
           if (c + 1 < chunks_.count) {
             next_count = chunks_.size(c + 1);
-          } else if (item + 1 < end) {
+          } else if (item + 1 < items) {
             next_g = unit_of(item + 1, pl).g;
             next_step = 0;
             next_count = chunks_.size(0);

@@ -180,10 +180,14 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
 
   void compute(const float* in, float* out, const float* residual, void* scratch, ThreadPool& pool) const override {
     const int64_t items = bands_ * oc_splits_;
-    pool.parallel_for(items, [&](int64_t begin, int64_t end, int thread) {
+    // The band whose input each thread holds transformed in its v, kept across the thread's
+    // claims: items are claimed one at a time (a thread done early takes others' items; each
+    // item's result is the same whoever computes it).
+    std::vector<int64_t> transformed_band(static_cast<size_t>(threads_), -1);
+    pool.parallel_for_balanced(items, [&](int64_t begin, int64_t end, int thread) {
       float* v = static_cast<float*>(scratch) + static_cast<size_t>(thread) * thread_floats();
       float* m = v + v_floats();
-      int64_t transformed = -1;  // the band whose input is in v
+      int64_t& transformed = transformed_band[static_cast<size_t>(thread)];
       for (int64_t item = begin; item < end; ++item) {
         const int64_t split = item % oc_splits_, band = item / oc_splits_;
         int64_t t0, t1;
