@@ -39,18 +39,22 @@ TEST(ThreadPool, SplitIsDeterministic) {
 }
 
 TEST(ThreadPool, ConcurrentCallersAndNesting) {
-  ThreadPool pool(3);
-  std::atomic<int64_t> total{0};
-  std::vector<std::thread> callers;
-  for (int c = 0; c < 8; ++c)
-    callers.emplace_back([&] {
-      for (int rep = 0; rep < 50; ++rep)
-        pool.parallel_for(10, [&](int64_t b, int64_t e, int) {
-          pool.parallel_for(e - b, [&](int64_t b2, int64_t e2, int) { total += e2 - b2; });
-        });
-    });
-  for (auto& t : callers) t.join();
-  EXPECT_EQ(total.load(), 8 * 50 * 10);
+  // Both ways of splitting work: callers that find the workers busy run inline, nested or not.
+  using Split = void (ThreadPool::*)(int64_t, const ThreadPool::RangeFn&, int64_t);
+  for (Split split : {static_cast<Split>(&ThreadPool::parallel_for), static_cast<Split>(&ThreadPool::parallel_for_balanced)}) {
+    ThreadPool pool(3);
+    std::atomic<int64_t> total{0};
+    std::vector<std::thread> callers;
+    for (int c = 0; c < 8; ++c)
+      callers.emplace_back([&] {
+        for (int rep = 0; rep < 50; ++rep)
+          (pool.*split)(10, [&](int64_t b, int64_t e, int) {
+            (pool.*split)(e - b, [&](int64_t b2, int64_t e2, int) { total += e2 - b2; }, 1);
+          }, 1);
+      });
+    for (auto& t : callers) t.join();
+    EXPECT_EQ(total.load(), 8 * 50 * 10);
+  }
 }
 
 TEST(ThreadPool, BalancedCoversRangeExactlyOnceInClaims) {
@@ -88,21 +92,6 @@ TEST(ThreadPool, BalancedMovesWorkOffASlowThread) {
   for (int i = 20; i < 40; ++i) moved += ran_on[static_cast<size_t>(i)] == 0;
   for (int i = 0; i < 40; ++i) ASSERT_NE(ran_on[static_cast<size_t>(i)], -1) << i;
   EXPECT_GT(moved, 10);
-}
-
-TEST(ThreadPool, BalancedConcurrentCallersAndNesting) {
-  ThreadPool pool(3);
-  std::atomic<int64_t> total{0};
-  std::vector<std::thread> callers;
-  for (int c = 0; c < 6; ++c)
-    callers.emplace_back([&] {
-      for (int rep = 0; rep < 40; ++rep)
-        pool.parallel_for_balanced(10, [&](int64_t b, int64_t e, int) {
-          pool.parallel_for_balanced(e - b, [&](int64_t b2, int64_t e2, int) { total += e2 - b2; });
-        });
-    });
-  for (auto& t : callers) t.join();
-  EXPECT_EQ(total.load(), 6 * 40 * 10);
 }
 
 TEST(ThreadPool, ExceptionInCallerChunkPropagates) {
