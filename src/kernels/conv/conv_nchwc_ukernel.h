@@ -71,7 +71,7 @@ struct ConvNchwcArgs {
   const float* prefetch = nullptr;
   size_t prefetch_lines_per_tap = 0;
   // Optional, NCHWc input only: at each input-channel block, also prefetch the tile's pixels
-  // this many floats further on (the next tile of a 1×1 plane). At batch > 1 a 1×1 layer reads
+  // this many floats further on (a later tile of a 1×1 plane). At batch > 1 a 1×1 layer reads
   // a tensor too large for the caches through one stream per channel block, more streams than
   // the hardware prefetchers follow. 0: nothing.
   ptrdiff_t in_prefetch_ahead = 0;

@@ -374,8 +374,9 @@ class ConvNchwcDirect final : public NchwcConvKernel {
         if (res_g) r.post.residual = res_g + (oh * pl.OW + ow) * B;
         r.tile_count = static_cast<size_t>(run);
         pf.take(r, taps * r.tile_count);
-        // A flat 1×1 plane: the next tile's pixels follow this tile's in every channel block.
-        if (flat_ && !plain_) r.in_prefetch_ahead = mr * E;
+        // A flat 1×1 plane: the pixels two tiles on follow this tile's in every channel block.
+        // (Two tiles, ~1.5-6k cycles ahead, measured 1-2 % faster over the 1×1 layers than one.)
+        if (flat_ && !plain_) r.in_prefetch_ahead = 2 * mr * E;
         fn(static_cast<size_t>(mr), static_cast<size_t>(nb), r);
         ow += mr * run;
         t += run;
