@@ -32,7 +32,7 @@ void sgemm_ukernel_6x16_avx2(size_t kc, const float* a, const float* b, size_t b
     a += MR;
     b += b_stride;
   }
-  avx2::store_tile<MR, NV>(acc, c, ldc, mr, nr, alpha, beta, epilogue);
+  avx2::store_tile<avx2::EpilogueVec, MR, NV>(acc, c, ldc, mr, nr, alpha, beta, epilogue);
 }
 
 }  // namespace castnet::kernels

@@ -53,7 +53,7 @@ __attribute__((always_inline)) inline void sgemm_ukernel(size_t kc, const float*
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16 * j), _MM_HINT_T0);
 #pragma GCC unroll 2
   for (size_t k = main_steps; k < kc; ++k) step();
-  store_tile<MR, NV>(acc, c, ldc, mr, nr, alpha, beta, ep);
+  store_tile<EpilogueVec, MR, NV>(acc, c, ldc, mr, nr, alpha, beta, ep);
 }
 
 // The right edge of a tile, C ≤ 4 columns of 8 rows (A panels of width 8): rows run along
@@ -93,8 +93,8 @@ __attribute__((always_inline)) inline void finish_columns(__m256 (&acc)[C], floa
         v = _mm256_add_ps(v, _mm512_mask_i64gather_ps(_mm256_setzero_ps(), rows, r_offsets, ep->residual + j, 4));
       }
       if constexpr (Act != GemmActivation::none) {
-        const ActivationConstants constants(*ep);
-        v = _mm512_castps512_ps256(activate_ps<Act>(_mm512_zextps256_ps512(v), constants));
+        const ActivationConstants<EpilogueVec> constants(*ep);
+        v = _mm512_castps512_ps256(activate_ps<EpilogueVec, Act>(_mm512_zextps256_ps512(v), constants));
       }
     }
     _mm512_mask_i64scatter_ps(c + j, rows, c_offsets, v, 4);
