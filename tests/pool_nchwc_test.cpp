@@ -30,7 +30,7 @@ struct PoolCase {
   std::string name() const {
     auto list = [](const std::vector<int64_t>& v) {
       std::string s;
-      for (int64_t x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+      for (int64_t x : v) (s += s.empty() ? "" : ",") += std::to_string(x);
       return s;
     };
     return std::string(op) + " " + std::to_string(n) + "x" + std::to_string(c) + "x" + std::to_string(h) + "x" +

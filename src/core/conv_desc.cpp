@@ -58,10 +58,16 @@ std::string ConvDesc::to_string() const {
     for (int i = 0; i < rank; ++i) s += std::string(prefix) + ax[i] + suffix + std::to_string(d[i]);
     return s;
   };
-  std::string s = "mb" + std::to_string(batch) + "_g" + std::to_string(groups) + "ic" +
-                  std::to_string(in_channels) + "oc" + std::to_string(out_channels);
-  s += "_" + group("i", in) + "_" + group("k", kernel) + "_" + group("s", stride) + "_" +
-       group("p", pad_begin) + "_" + group("p", pad_end, "e") + "_" + group("d", dilation);
+  // Appended piece by piece: GCC 12 mistakes `"literal" + std::string&&` for an overlapping
+  // memcpy (-Wrestrict) once inlined.
+  std::string s = "mb";
+  ((s += std::to_string(batch)) += "_g") += std::to_string(groups);
+  ((s += "ic") += std::to_string(in_channels)) += "oc";
+  (s += std::to_string(out_channels)) += "_";
+  ((s += group("i", in)) += "_") += group("k", kernel);
+  ((s += "_") += group("s", stride)) += "_";
+  ((s += group("p", pad_begin)) += "_") += group("p", pad_end, "e");
+  (s += "_") += group("d", dilation);
   return s;
 }
 

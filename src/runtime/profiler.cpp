@@ -88,9 +88,9 @@ ProfileReport profile_session(const SessionImpl& session, const NamedTensors& in
     p.algorithm = s.kernel->algorithm();
     std::string in, out;
     for (ir::ValueId id : s.inputs)
-      if (id != ir::kNoValue && !graph.value(id).constant) in += (in.empty() ? "" : ",") + value_bytes_shape(graph.value(id));
+      if (id != ir::kNoValue && !graph.value(id).constant) (in += in.empty() ? "" : ",") += value_bytes_shape(graph.value(id));
     for (ir::ValueId id : s.outputs)
-      if (id != ir::kNoValue) out += (out.empty() ? "" : ",") + value_bytes_shape(graph.value(id));
+      if (id != ir::kNoValue) (out += out.empty() ? "" : ",") += value_bytes_shape(graph.value(id));
     p.shapes = in + " -> " + out;
     p.median_ms = median(per_step[i]);
     p.flops = s.flops;
