@@ -1,4 +1,4 @@
-// Index arithmetic shared by the direct convolution drivers: which kernel taps of a window fall
+// Index arithmetic shared by the convolution drivers: which kernel taps of a window fall
 // inside the input, and which output positions have every tap inside (the interior, where the
 // microkernel runs on full tiles without bounds checks).
 #pragma once
@@ -26,5 +26,22 @@ inline void interior_outputs(int64_t in, int64_t k, int64_t stride, int64_t dil,
   hi = last_start >= 0 ? last_start / stride + 1 : 0;
   hi = std::clamp(hi, lo, end);
 }
+
+// [0, extent) cut into the fewest near-equal tiles of at most `max_tile` (14 = 5 + 5 + 4, not
+// 6 + 6 + 2: a short last tile keeps few accumulators busy): `extra` tiles of base + 1, then
+// base. for_each_run walks them as at most two runs of equal tiles, one microkernel call each
+// (ConvNchwcArgs::tile_count): fn(first, tile, count) covers [first, first + tile · count).
+struct TileRun {
+  int64_t count, base, extra;
+  static TileRun of(int64_t extent, int64_t max_tile) {
+    const int64_t count = std::max<int64_t>(1, div_ceil(extent, max_tile));
+    return {count, extent / count, extent % count};
+  }
+  template <class Fn>
+  void for_each_run(Fn&& fn) const {
+    if (extra > 0) fn(int64_t{0}, base + 1, extra);
+    if (count > extra && base > 0) fn(extra * (base + 1), base, count - extra);
+  }
+};
 
 }  // namespace castnet::ops

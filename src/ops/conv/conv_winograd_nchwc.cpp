@@ -248,10 +248,9 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
     const int64_t B = B_;
     constexpr int64_t kLineFloats = 64 / sizeof(float);
     // Near-equal microkernel tiles (49 = 4 × 6 + 5 × 5, not 8 × 6 + 1, whose 1-tile call would
-    // stream the whole filter for a sixth of the work), in two calls: the `extra` tiles of
-    // base + 1, then those of base.
-    const int64_t calls = std::max<int64_t>(1, div_ceil(tiles, uk_.mr_max));
-    const int64_t base = tiles / calls, extra = tiles % calls;
+    // stream the whole filter for a sixth of the work), in at most two calls.
+    const TileRun runs = TileRun::of(tiles, uk_.mr_max);
+    const int64_t calls = runs.count;  // of one tile each, for the prefetch shares
     kernels::ConvNchwcArgs a;
     a.in_pixel_stride = B;
     a.in_icb_stride = band_ * B;
@@ -272,22 +271,18 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
         int64_t lines_left = next ? div_ceil(filter_floats(next_g), kLineFloats) : 0;
         const int64_t per_tap = div_ceil(div_ceil(lines_left, calls), icb_);
         float* mg = m + (p * ocb_ + g * uk_.nb_max) * band_ * B;
-        for (int64_t t = 0, c = 0; c < calls && t < tiles;) {
-          const int64_t mr = c < extra ? base + 1 : base;
-          const int64_t run = c < extra ? extra : calls - c;
-          const int64_t lines = std::min(lines_left, per_tap * icb_ * run);
+        runs.for_each_run([&](int64_t t, int64_t mr, int64_t count) {
+          const int64_t lines = std::min(lines_left, per_tap * icb_ * count);
           a.prefetch = next;
-          a.prefetch_lines_per_tap = lines > 0 ? static_cast<size_t>(lines / (icb_ * run)) : 0;
+          a.prefetch_lines_per_tap = lines > 0 ? static_cast<size_t>(lines / (icb_ * count)) : 0;
           a.in = vp + t * B;
           a.out = mg + t * B;
-          a.tile_count = static_cast<size_t>(run);
+          a.tile_count = static_cast<size_t>(count);
           uk_.stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
-          const int64_t fetched = static_cast<int64_t>(a.prefetch_lines_per_tap) * icb_ * run;
+          const int64_t fetched = static_cast<int64_t>(a.prefetch_lines_per_tap) * icb_ * count;
           if (next) next += fetched * kLineFloats;
           lines_left -= fetched;
-          t += mr * run;
-          c += run;
-        }
+        });
       }
     }
   }

@@ -29,22 +29,14 @@ void PointwiseTiles::run(const float* in, int64_t in_block_stride, int64_t in_bl
     a.post = activation;
     a.post.bias = bias + first * B;
     const int64_t group_offset = first * out_block_stride;
-    // Near-equal tiles of at most the kernel's limit for nb blocks (14 = 5 + 5 + 4, not 6 + 6 + 2),
-    // in two calls: the `extra` tiles of base + 1 pixels, then those of base.
-    const int64_t mr_cap = uk->mr_limit(nb);
-    const int64_t tiles = std::max<int64_t>(1, div_ceil(pixels, mr_cap));
-    const int64_t base = pixels / tiles, extra = pixels % tiles;
-    for (int64_t p = 0, t = 0; t < tiles && p < pixels;) {
-      const int64_t mr = t < extra ? base + 1 : base;
-      const int64_t run = t < extra ? extra : tiles - t;
+    // Near-equal tiles of at most the kernel's limit for nb blocks, in at most two calls.
+    TileRun::of(pixels, uk->mr_limit(nb)).for_each_run([&](int64_t p, int64_t mr, int64_t count) {
       a.in = in + p * B;
       a.out = out + group_offset + p * B;
       if (residual) a.post.residual = residual + group_offset + p * B;
-      a.tile_count = static_cast<size_t>(run);
+      a.tile_count = static_cast<size_t>(count);
       uk->stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
-      p += mr * run;
-      t += run;
-    }
+    });
   }
 }
 
