@@ -10,6 +10,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
+// GCC 12 at -O3 reports libstdc++'s own <regex> internals (the std::function inside its NFA
+// states) as "may be used uninitialized": a false positive about the library, not this file.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
 #include <string>
 #include <vector>
