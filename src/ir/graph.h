@@ -84,6 +84,14 @@ struct Graph {
   // Drops the nodes flagged in `removed` (one flag per node), keeping the order of the rest.
   void erase_nodes(const std::vector<char>& removed);
 
+  // The end of a fusion pass: drops the nodes merged into others (flagged in `removed`) and
+  // sorts again, since a fused node now also reads what its later members read (a residual
+  // may come from a node placed after the first member).
+  void erase_fused(const std::vector<char>& removed) {
+    erase_nodes(removed);
+    verify_and_sort();
+  }
+
   // Errors raised while handling this graph carry its source file.
   [[noreturn]] void fail(const std::string& reason, const std::string& node = {}) const;
 

@@ -39,4 +39,11 @@ inline bool is_pointwise(const ir::Graph& g, const ir::Node& n) {
   return ap == "NOTSET" || ap == "VALID";
 }
 
+// The epilogue attributes a conv pass put on `from` (activation and its alpha / beta), copied to
+// `to` under `prefix` (empty: as they are; "c1.": for a fused op's first stage).
+inline void copy_activation_attrs(const ir::Node& from, ir::Node& to, const std::string& prefix = {}) {
+  for (const char* key : {"activation", "alpha", "beta"})
+    if (const ir::Attribute* a = from.attrs.find(key)) to.attrs.set(prefix + key, *a);
+}
+
 }  // namespace castnet::passes

@@ -76,10 +76,8 @@ int fuse_bottleneck(ir::Graph& g, const CompileOptions& options) {
     n.domain = "castnet";
     n.inputs = {c1.inputs[0], c1.inputs[1], c1.input(2), c2.inputs[1], c2.input(2), c3.inputs[1], c3.input(2), c3.input(3)};
     n.outputs = c3.outputs;
-    for (const char* key : {"activation", "alpha", "beta"}) {
-      if (const ir::Attribute* a = c1.attrs.find(key)) n.attrs.set(std::string("c1.") + key, *a);
-      if (const ir::Attribute* a = c3.attrs.find(key)) n.attrs.set(key, *a);
-    }
+    copy_activation_attrs(c1, n, "c1.");
+    copy_activation_attrs(c3, n);
     for (const auto& [key, attr] : c2.attrs.all()) n.attrs.set("c2." + key, attr);
     n.fused = c1.fused;
     n.absorb(c2);
@@ -88,10 +86,7 @@ int fuse_bottleneck(ir::Graph& g, const CompileOptions& options) {
     removed[i2] = removed[i3] = 1;
     ++fused;
   }
-  if (fused) {
-    g.erase_nodes(removed);
-    g.verify_and_sort();
-  }
+  if (fused) g.erase_fused(removed);
   return fused;
 }
 

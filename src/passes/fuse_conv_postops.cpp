@@ -76,10 +76,7 @@ int fuse_conv_postops(ir::Graph& g, const CompileOptions& options) {
     g.nodes[ci] = std::move(fusedn);
     ++fused;
   }
-  if (fused) {
-    g.erase_nodes(removed);
-    g.verify_and_sort();  // a residual may come from a node placed after the conv
-  }
+  if (fused) g.erase_fused(removed);
   return fused;
 }
 

@@ -43,18 +43,14 @@ int fuse_dwsep_block(ir::Graph& g, const CompileOptions& options) {
     n.inputs = {dw.inputs[0], dw.inputs[1], dw.input(2), pw.inputs[1], pw.input(2), pw.input(3)};
     n.outputs = pw.outputs;
     for (const auto& [key, attr] : dw.attrs.all()) n.attrs.set("dw." + key, attr);
-    for (const char* key : {"activation", "alpha", "beta"})
-      if (const ir::Attribute* a = pw.attrs.find(key)) n.attrs.set(key, *a);
+    copy_activation_attrs(pw, n);
     n.fused = dw.fused;
     n.absorb(pw);
     g.nodes[di] = std::move(n);
     removed[pi] = 1;
     ++fused;
   }
-  if (fused) {
-    g.erase_nodes(removed);
-    g.verify_and_sort();
-  }
+  if (fused) g.erase_fused(removed);
   return fused;
 }
 

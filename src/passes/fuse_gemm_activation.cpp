@@ -66,10 +66,7 @@ int fuse_gemm_activation(ir::Graph& g, const CompileOptions& options) {
     removed[ai] = 1;
     ++fused;
   }
-  if (fused) {
-    g.erase_nodes(removed);
-    g.verify_and_sort();
-  }
+  if (fused) g.erase_fused(removed);
   return fused;
 }
 

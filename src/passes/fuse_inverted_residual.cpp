@@ -68,8 +68,7 @@ int fuse_inverted_residual(ir::Graph& g, const CompileOptions& options) {
     n.outputs = pj.outputs;
     for (const auto& [key, attr] : ex.attrs.all()) n.attrs.set("expand." + key, attr);
     for (const auto& [key, attr] : dw.attrs.all()) n.attrs.set("dw." + key, attr);
-    for (const char* key : {"activation", "alpha", "beta"})
-      if (const ir::Attribute* a = pj.attrs.find(key)) n.attrs.set(key, *a);
+    copy_activation_attrs(pj, n);
     n.fused = ex.fused;
     n.absorb(dw);
     n.absorb(pj);
@@ -77,10 +76,7 @@ int fuse_inverted_residual(ir::Graph& g, const CompileOptions& options) {
     g.nodes[ei] = std::move(n);
     ++fused;
   }
-  if (fused) {
-    g.erase_nodes(removed);
-    g.verify_and_sort();
-  }
+  if (fused) g.erase_fused(removed);
   return fused;
 }
 

@@ -31,6 +31,7 @@
 #include "ops/conv/conv_geometry.h"
 #include "ops/conv/nchwc_conv_kernel.h"
 #include "ops/conv/nchwc_weight_packing.h"
+#include "ops/conv/pointwise_tiles.h"
 
 #include <algorithm>
 #include <cstring>
@@ -198,7 +199,7 @@ class ConvBottleneckNchwc final : public OpKernel {
     }
   }
 
-  // A 1×1 convolution over `pixels` consecutive pixels (PointwiseTiles' loop, near-equal tiles),
+  // A 1×1 convolution over `pixels` consecutive pixels, group by group (pointwise_group),
   // prefetching the next output group's weights while one group computes: conv1 and conv3 of
   // the deep stages have 0.25–1 MiB of weights each, streamed from DRAM once per band, and
   // without the prefetch each group's first tiles would wait for them.
@@ -206,14 +207,12 @@ class ConvBottleneckNchwc final : public OpKernel {
                  const float* in, int64_t in_block_stride, int64_t in_blocks, int64_t pixels, float* out,
                  const float* residual, int64_t out_block_stride) const {
     const int64_t B = B_, nb_max = uk_.nb_max, groups = div_ceil(out_blocks, nb_max);
-    const int64_t calls = div_ceil(pixels, uk_.mr_max), base = pixels / calls, extra = pixels % calls;
     kernels::ConvNchwcArgs a;
     a.in_pixel_stride = B;
     a.in_icb_stride = in_block_stride;
     a.icb_count = static_cast<size_t>(in_blocks);
     a.out_pixel_stride = B;
     a.out_ocb_stride = out_block_stride;
-    auto group_floats = [&](int64_t g) { return in_blocks * B * std::min(nb_max, out_blocks - g * nb_max) * B; };
     for (int64_t g = 0; g < groups; ++g) {
       const int64_t nb = std::min(nb_max, out_blocks - g * nb_max);
       a.w = w.data.as<float>() + w.group_offset[static_cast<size_t>(g)];
@@ -221,23 +220,13 @@ class ConvBottleneckNchwc final : public OpKernel {
       a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * nb * B;
       a.post = act;
       a.post.bias = bias + g * nb_max * B;
-      const float* next = g + 1 < groups ? w.data.as<float>() + w.group_offset[static_cast<size_t>(g + 1)] : nullptr;
-      int64_t lines_left = next ? div_ceil(group_floats(g + 1), kLineFloats) : 0;
-      const int64_t per_tap = div_ceil(div_ceil(lines_left, calls), in_blocks);
+      const bool has_next = g + 1 < groups;
+      const float* next = has_next ? w.data.as<float>() + w.group_offset[static_cast<size_t>(g + 1)] : nullptr;
+      const int64_t next_lines =
+          has_next ? div_ceil(in_blocks * B * std::min(nb_max, out_blocks - (g + 1) * nb_max) * B, kLineFloats) : 0;
       const int64_t group_offset = g * nb_max * out_block_stride;
-      for (int64_t c = 0, p = 0; c < calls; ++c) {
-        const int64_t mr = base + (c < extra ? 1 : 0);
-        a.prefetch = next;
-        a.prefetch_lines_per_tap = static_cast<size_t>(std::min(per_tap, lines_left / in_blocks));
-        a.in = in + p * B;
-        a.out = out + group_offset + p * B;
-        a.post.residual = residual ? residual + group_offset + p * B : nullptr;
-        uk_.stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
-        const int64_t taken = static_cast<int64_t>(a.prefetch_lines_per_tap) * in_blocks;
-        if (next) next += taken * kLineFloats;
-        lines_left -= taken;
-        p += mr;
-      }
+      pointwise_group(uk_, a, nb, in, out + group_offset, residual ? residual + group_offset : nullptr, pixels, next,
+                      next_lines);
     }
   }
 
@@ -273,9 +262,6 @@ class ConvBottleneckNchwc final : public OpKernel {
   void multiply(const float* v, float* mm, int64_t tiles, NextRowsPrefetch& next_rows) const {
     const int64_t rows_share = div_ceil(next_rows.total(), positions_);
     const int64_t B = B_, stride = band_tiles() * B;
-    // Near-equal microkernel tiles (14 = 5 + 5 + 4, not 6 + 6 + 2): a band is only a few tile
-    // rows, and a 2-tile call is bound by loading its weights.
-    const int64_t calls = div_ceil(tiles, uk_.mr_max), base = tiles / calls, extra = tiles % calls;
     kernels::ConvNchwcArgs a;
     a.in_pixel_stride = B;
     a.in_icb_stride = stride;
@@ -290,22 +276,9 @@ class ConvBottleneckNchwc final : public OpKernel {
         a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * nb * B;
         const int64_t next_p = g + 1 == groups2_ ? p + 1 : p, next_g = g + 1 == groups2_ ? 0 : g + 1;
         const float* next = next_p < positions_ ? filter(next_p, next_g) : nullptr;
-        int64_t lines_left = next ? div_ceil(mb1_ * B * group_blocks(next_g) * B, kLineFloats) : 0;
-        const int64_t per_call = div_ceil(div_ceil(lines_left, calls), mb1_);
-        const float* vp = v + p * mb1_ * stride;
-        float* mg = mm + (p * mb2_ + g * uk_.nb_max) * stride;
-        for (int64_t c = 0, t = 0; c < calls; ++c) {
-          const int64_t mr = base + (c < extra ? 1 : 0);
-          a.prefetch = next;
-          a.prefetch_lines_per_tap = static_cast<size_t>(std::min(per_call, lines_left / mb1_));
-          a.in = vp + t * B;
-          a.out = mg + t * B;
-          uk_.stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
-          const int64_t taken = static_cast<int64_t>(a.prefetch_lines_per_tap) * mb1_;
-          if (next) next += taken * kLineFloats;
-          lines_left -= taken;
-          t += mr;
-        }
+        const int64_t next_lines = next ? div_ceil(mb1_ * B * group_blocks(next_g) * B, kLineFloats) : 0;
+        pointwise_group(uk_, a, nb, v + p * mb1_ * stride, mm + (p * mb2_ + g * uk_.nb_max) * stride, nullptr, tiles,
+                        next, next_lines);
       }
       next_rows.issue(rows_share);
     }

@@ -29,6 +29,7 @@
 #include "ops/conv/conv_geometry.h"
 #include "ops/conv/nchwc_conv_kernel.h"
 #include "ops/conv/nchwc_weight_packing.h"
+#include "ops/conv/pointwise_tiles.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -247,10 +248,6 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
   void multiply(const float* v, float* m, int64_t tiles, int64_t g0, int64_t g1) const {
     const int64_t B = B_;
     constexpr int64_t kLineFloats = 64 / sizeof(float);
-    // Near-equal microkernel tiles (49 = 4 × 6 + 5 × 5, not 8 × 6 + 1, whose 1-tile call would
-    // stream the whole filter for a sixth of the work), in at most two calls.
-    const TileRun runs = TileRun::of(tiles, uk_.mr_max);
-    const int64_t calls = runs.count;  // of one tile each, for the prefetch shares
     kernels::ConvNchwcArgs a;
     a.in_pixel_stride = B;
     a.in_icb_stride = band_ * B;
@@ -264,25 +261,13 @@ class ConvWinogradNchwc final : public NchwcConvKernel {
         a.w = filter(p, g);
         a.w_ic_stride = nb * B;
         a.w_kw_stride = a.w_kh_stride = a.w_icb_stride = B * nb * B;
-        // The next filter in this loop's order, a share of its lines per call and per tap.
+        // The next filter in this loop's order.
         const bool last_group = g + 1 == g1;
         const int64_t next_p = last_group ? p + 1 : p, next_g = last_group ? g0 : g + 1;
         const float* next = next_p < positions_ ? filter(next_p, next_g) : nullptr;
-        int64_t lines_left = next ? div_ceil(filter_floats(next_g), kLineFloats) : 0;
-        const int64_t per_tap = div_ceil(div_ceil(lines_left, calls), icb_);
-        float* mg = m + (p * ocb_ + g * uk_.nb_max) * band_ * B;
-        runs.for_each_run([&](int64_t t, int64_t mr, int64_t count) {
-          const int64_t lines = std::min(lines_left, per_tap * icb_ * count);
-          a.prefetch = next;
-          a.prefetch_lines_per_tap = lines > 0 ? static_cast<size_t>(lines / (icb_ * count)) : 0;
-          a.in = vp + t * B;
-          a.out = mg + t * B;
-          a.tile_count = static_cast<size_t>(count);
-          uk_.stride1(static_cast<size_t>(mr), static_cast<size_t>(nb), a);
-          const int64_t fetched = static_cast<int64_t>(a.prefetch_lines_per_tap) * icb_ * count;
-          if (next) next += fetched * kLineFloats;
-          lines_left -= fetched;
-        });
+        const int64_t next_lines = next ? div_ceil(filter_floats(next_g), kLineFloats) : 0;
+        pointwise_group(uk_, a, nb, vp, m + (p * ocb_ + g * uk_.nb_max) * band_ * B, nullptr, tiles, next,
+                        next_lines);
       }
     }
   }

@@ -9,6 +9,16 @@
 
 namespace castnet::ops {
 
+// One output group's 1×1 convolution over `pixels` consecutive NCHWc pixels, in near-equal
+// microkernel tiles walked as at most two calls (TileRun). `a` carries the group's weights,
+// strides, input blocks and post-ops; in / out / residual (or null) are at pixel 0 of the
+// group. Meanwhile `prefetch_lines` 64-byte lines from `prefetch` (the next filter, or null) are
+// pulled toward the cache, spread evenly over the tiles' taps, so a filter streamed from L3 or
+// DRAM arrives while this one multiplies.
+void pointwise_group(const kernels::ConvNchwcUkernel& uk, kernels::ConvNchwcArgs a, int64_t nb, const float* in,
+                     float* out, const float* residual, int64_t pixels, const float* prefetch = nullptr,
+                     int64_t prefetch_lines = 0);
+
 struct PointwiseTiles {
   const kernels::ConvNchwcUkernel* uk = nullptr;
   const PackedConvWeights* weights = nullptr;  // packed with taps = 1, input blocks of B
